@@ -1,0 +1,120 @@
+package dev.jfork;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import dev.jfork.internal.ChildMain;
+import dev.jfork.internal.JavaRuntime;
+import dev.jfork.internal.Protocol;
+
+/** The command line and environment of a child JVM started from a {@link JvmSpec}. */
+final class ChildCommand {
+    private ChildCommand() {}
+
+    /** Roles a child JVM can be started in (the last argument of {@link ChildMain}). */
+    static final String ROLE_CHILD = "child";
+    static final String ROLE_TEMPLATE = "template";
+
+    /**
+     * Resources that locate the jars the child needs whatever the user's class path says: jfork
+     * itself, and jnr-ffi with what it needs, loaded in the child only when a descriptor arrives.
+     */
+    private static final String[] REQUIRED_RESOURCES = {"dev/jfork/internal/ChildMain.class", "jnr/ffi/Pointer.class",
+        "com/kenai/jffi/Library.class", "jni/" + jffiArch() + "-Linux/libjffi-1.2.so", "org/objectweb/asm/ClassVisitor.class",
+        "org/objectweb/asm/commons/Method.class", "org/objectweb/asm/tree/ClassNode.class",
+        "org/objectweb/asm/tree/analysis/Analyzer.class", "org/objectweb/asm/util/Printer.class",
+        "jnr/x86asm/Assembler.class", "jnr/a64asm/Assembler_A64.class"};
+
+    private static volatile List<String> required;
+
+    static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role) throws IOException {
+        int feature = JavaRuntime.featureVersion(spec.java());
+        if (feature < 17) {
+            throw new IOException(spec.java() + " is Java " + feature + "; jfork children need Java 17 or newer");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(spec.java().toString());
+        argv.addAll(spec.jvmOptions());
+        for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
+            argv.add("-D" + p.getKey() + "=" + p.getValue());
+        }
+        // the child wraps descriptor numbers in java.io.FileDescriptor (pure JDK, no native code on its boot path)
+        argv.add("--add-opens=java.base/java.io=ALL-UNNAMED");
+        // jnr's native stub, if a descriptor arrives; silences JDK 22+'s restricted-method warning
+        argv.add("--enable-native-access=ALL-UNNAMED");
+        if (feature >= 23) {
+            // jffi and Kryo use sun.misc.Unsafe; the option does not exist before 23 (and stops 17 from starting)
+            argv.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        argv.add("-cp");
+        argv.add(classPath(spec));
+        argv.add(ChildMain.class.getName());
+        argv.add(String.valueOf(Protocol.VERSION));
+        argv.add(String.valueOf(owner));
+        argv.add(String.valueOf(lifelineFd));
+        argv.add("-1");
+        argv.add(String.valueOf(spec.maxFrameSize()));
+        argv.add(role);
+        return argv;
+    }
+
+    static List<String> envp(JvmSpec spec) {
+        List<String> env = new ArrayList<>(spec.environment().size());
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        return env;
+    }
+
+    private static String classPath(JvmSpec spec) {
+        Set<String> entries = new LinkedHashSet<>(spec.classPath());
+        entries.addAll(required());
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static List<String> required() {
+        List<String> r = required;
+        if (r == null) {
+            Set<String> found = new LinkedHashSet<>();
+            ClassLoader loader = ChildCommand.class.getClassLoader();
+            for (String resource : REQUIRED_RESOURCES) {
+                URL url = loader.getResource(resource);
+                String location = url == null ? null : location(url, resource);
+                if (location != null) {
+                    found.add(location);
+                }
+            }
+            r = required = new ArrayList<>(found);
+        }
+        return r;
+    }
+
+    /** The jar or directory a resource URL comes from. */
+    private static String location(URL url, String resource) {
+        try {
+            String s = url.toString();
+            if (s.startsWith("jar:")) {
+                return Paths.get(new URL(s.substring(4, s.indexOf("!/"))).toURI()).toString();
+            }
+            if (s.startsWith("file:") && s.endsWith(resource)) {
+                return Paths.get(new URL(s.substring(0, s.length() - resource.length())).toURI()).toString();
+            }
+        } catch (URISyntaxException | IOException | RuntimeException ignored) {
+            // not a file: the user's class path must provide it
+        }
+        return null;
+    }
+
+    private static String jffiArch() {
+        String arch = System.getProperty("os.arch");
+        return "amd64".equals(arch) ? "x86_64" : arch;
+    }
+}

@@ -1,0 +1,275 @@
+package dev.jfork;
+
+import java.io.Closeable;
+import java.io.FileDescriptor;
+import java.lang.ref.Cleaner;
+import java.nio.channels.Channel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import dev.jfork.internal.DaemonThreads;
+import dev.jfork.internal.Protocol;
+
+/**
+ * A process being prepared: AnyEvent::Fork for the JVM.
+ *
+ * <p>Create a process, tell it what to load and initialise, send it arguments and descriptors, then
+ * hand it over to a function of yours:
+ *
+ * <pre>{@code
+ * Fork.create()
+ *     .require("com.example.Worker")
+ *     .sendArg("hello")
+ *     .run("com.example.Worker.run")
+ *     .thenAccept(channel -> ...);   // connected to the child's end
+ *
+ * // in the child:
+ * public static void run(ForkChannel channel, ForkArgs args) { ... args.string(0) is "hello" ... }
+ * }</pre>
+ *
+ * <p>Three ways to get a process:
+ * <ul>
+ *   <li>{@link #create()}: a fork of the shared default template (a warm JVM kept for this);
+ *   <li>{@link #fork()}: a copy of a process you prepared yourself (a template);
+ *   <li>{@link #exec()}: a fresh JVM, the slowest, with no template left behind.
+ * </ul>
+ *
+ * <p>A JVM cannot {@code fork(2)} itself safely, so a jfork "fork" starts a new JVM and replays what
+ * the template was sent: the same classes are required, the same {@code eval} methods run again,
+ * the same arguments and descriptors are pending. See the README section "How fork works on the
+ * JVM" for what that means.
+ *
+ * <p>Preparation methods queue one command each and return this object for chaining; they are
+ * thread-safe and do not wait for the child. If the child fails or dies while being prepared, the
+ * methods keep returning normally and {@link #run} reports what happened. You need not keep the
+ * object: a process whose {@code Fork} is dropped before {@code run} exits, like one that is
+ * {@linkplain #close() closed}; pending {@code run} and {@code fork} calls keep everything they need.
+ */
+public final class Fork implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create(DaemonThreads.factory("jfork-fork-cleaner"));
+
+    private final ProcessLink link;
+
+    Fork(ProcessLink link) {
+        this.link = link;
+        ProcessLink l = link;
+        CLEANER.register(this, l::abandoned);
+    }
+
+    /**
+     * A new process forked from the default template, which is started on first use with
+     * {@link #exec()} and kept for later calls; if it has died, a new one is started. Safe to call
+     * from many threads at once.
+     */
+    public static Fork create() {
+        return DefaultTemplate.fork();
+    }
+
+    /** A fresh JVM running the child server, configured like the current JVM ({@link JvmSpec#defaults()}). */
+    public static Fork exec() {
+        return exec(JvmSpec.defaults());
+    }
+
+    /**
+     * A fresh JVM running the child server, started with {@code spec}. The JVM is a direct child of
+     * this one; {@link #pid()} and {@link #onExit()} are known at once.
+     *
+     * @throws ForkException if the JVM cannot be spawned (no such executable, for example); a JVM
+     *                       that starts but fails to boot is reported by {@link #run}
+     */
+    public static Fork exec(JvmSpec spec) {
+        return new Fork(ProcessLink.exec(Objects.requireNonNull(spec, "spec"), ChildCommand.ROLE_CHILD));
+    }
+
+    /**
+     * The shared default template used by {@link #create()} (starting it if needed). Closing it is
+     * allowed: running processes are unaffected and the next {@code create()} starts a new one.
+     */
+    public static Fork defaultTemplate() {
+        return DefaultTemplate.get();
+    }
+
+    /**
+     * A new process with a copy of everything this one was sent so far (classes required,
+     * {@code eval} calls, arguments and descriptors, in order). This process stays usable and can
+     * fork again; what is sent to either afterwards is its own.
+     */
+    public Fork fork() {
+        return new Fork(link.fork());
+    }
+
+    /** Loads and initialises classes in the process, in order. */
+    public Fork require(String... classNames) {
+        for (String c : classNames) {
+            Objects.requireNonNull(c, "class name");
+        }
+        link.send(Protocol.REQUIRE, Protocol.strings(Arrays.asList(classNames)));
+        return this;
+    }
+
+    /**
+     * Calls a static method in the process, for initialisation: {@code "pkg.Cls.method"} or
+     * {@code "pkg.Cls::method"}, declared as {@code method(String...)}, {@code method()} (no
+     * arguments), {@code method(ForkArgs)} or {@code method(ForkArgs, String...)} (to see the
+     * arguments sent so far, descriptors included). Its return value is ignored; if it throws, the
+     * process reports the exception and exits, and {@link #run} fails with it.
+     *
+     * <p>Forks of this process call it again (that is how they reach the same state), so it should
+     * only change the state of its own JVM.
+     */
+    public Fork eval(String method, String... args) {
+        List<String> command = new ArrayList<>(args.length + 1);
+        command.add(Objects.requireNonNull(method, "method"));
+        for (String a : args) {
+            command.add(Objects.requireNonNull(a, "eval argument"));
+        }
+        link.send(Protocol.EVAL, Protocol.strings(command));
+        return this;
+    }
+
+    /** Appends string arguments for the run function. */
+    public Fork sendArg(String... args) {
+        for (String a : args) {
+            Objects.requireNonNull(a, "argument");
+        }
+        link.send(Protocol.ARG_STRINGS, Protocol.strings(Arrays.asList(args)));
+        return this;
+    }
+
+    /** Appends byte-array arguments for the run function (each array is one argument, copied now). */
+    public Fork sendArg(byte[]... args) {
+        for (byte[] a : args) {
+            link.send(Protocol.ARG_BYTES, Objects.requireNonNull(a, "argument").clone());
+        }
+        return this;
+    }
+
+    /**
+     * Appends a descriptor argument. It is duplicated now, so the caller may close its own right
+     * away; the child receives the same open file description (shared offset and flags).
+     *
+     * @throws IllegalArgumentException if {@code fd} is not open
+     */
+    public Fork sendFd(int fd) {
+        link.sendFds(new int[] {Descriptors.duplicate(fd, "descriptor " + fd)});
+        return this;
+    }
+
+    /**
+     * Appends the descriptor of a {@link FileDescriptor} (needs
+     * {@code --add-opens java.base/java.io=ALL-UNNAMED} on this JVM; the exception says so).
+     */
+    public Fork sendFd(FileDescriptor fd) {
+        link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(fd), fd)});
+        return this;
+    }
+
+    /**
+     * Appends the descriptor of a channel: a {@code SocketChannel}, {@code ServerSocketChannel},
+     * {@code DatagramChannel}, {@code Pipe} end or {@code FileChannel} (these need
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, and {@code FileChannel} also
+     * {@code java.base/java.io}), a jnr channel, a {@link ForkChannel} or a {@link ForkFd}.
+     */
+    public Fork sendFd(Channel channel) {
+        link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(channel), channel)});
+        return this;
+    }
+
+    /**
+     * Appends the descriptor of a {@code FileInputStream}, {@code FileOutputStream} or
+     * {@code RandomAccessFile} (needs {@code --add-opens java.base/java.io=ALL-UNNAMED}).
+     */
+    public Fork sendFd(Closeable stream) {
+        link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(stream), stream)});
+        return this;
+    }
+
+    /**
+     * Enters {@code public static void function(ForkChannel channel, ForkArgs args)} in the process
+     * ({@code "pkg.Cls.function"} or {@code "pkg.Cls::function"}). The future completes with this
+     * side of the communication socket once the child has really entered the function; it fails
+     * with {@link ForkException} if a {@code require}, {@code eval} or {@code run} step failed or
+     * the child died first. The process exits when the function returns (status 0) or throws
+     * (status 70).
+     *
+     * <p>After {@code run}, this object is spent: further preparation throws
+     * {@link IllegalStateException}.
+     */
+    public CompletableFuture<ForkChannel> run(String function) {
+        return link.run(Objects.requireNonNull(function, "function"));
+    }
+
+    /**
+     * The process id, for every process (not only direct children). For a fork it may wait until
+     * the template has started the process; empty if it could not be started or the process was
+     * adopted with {@link #fromFd(int)}.
+     */
+    public OptionalLong pid() {
+        try {
+            long p = link.pid.get();
+            return p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        } catch (ExecutionException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * How the process ended, as soon as it has been reaped (by this JVM for direct children, by the
+     * template otherwise). If the template was closed before its fork ended, the fork's end is still
+     * observed, but its exit status is unknown.
+     */
+    public CompletableFuture<ForkExit> onExit() {
+        return link.exit.copy();
+    }
+
+    /**
+     * Closes a process that was not yet run: the child reads end of stream and exits (if it has
+     * not exited after {@link JvmSpec.Builder#exitTimeout(java.time.Duration)}, it is killed). On a
+     * template the template exits after starting the forks it was asked for; its forks, running or
+     * not, are unaffected. Does nothing after {@link #run}; the socket then belongs to whoever
+     * holds the channel.
+     */
+    @Override
+    public void close() {
+        link.close();
+    }
+
+    /**
+     * Hands this not-yet-run process over as its raw control socket, everything sent so far having
+     * been written (AnyEvent::Fork's {@code to_fh}). Another holder of the socket, in this or
+     * another program (send it with {@link #sendFd(Channel)}), continues with {@link #fromFd(int)}.
+     * This object is spent afterwards.
+     *
+     * @throws IllegalStateException if the process was forked from (its forks report on this
+     *                               socket) or run
+     */
+    public ForkChannel toChannel() {
+        return link.detach();
+    }
+
+    /**
+     * Continues preparing a process from a control socket handed over with {@link #toChannel()}
+     * (AnyEvent::Fork's {@code new_from_fh}). The descriptor now belongs to the new object. Its
+     * {@link #pid()} is empty and its {@link #onExit()} fails: this program did not start it.
+     */
+    public static Fork fromFd(int fd) {
+        return new Fork(ProcessLink.adopt(fd));
+    }
+
+    ProcessLink link() {
+        return link;
+    }
+
+    @Override
+    public String toString() {
+        return "Fork[pid " + link.pidText() + "]";
+    }
+}

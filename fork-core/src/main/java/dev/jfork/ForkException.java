@@ -1,0 +1,56 @@
+package dev.jfork;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A process could not be prepared or run: a {@code require}, {@code eval} or {@code run} step
+ * failed in the child, the child died, or it could not be started. Carries what the child reported,
+ * how it ended and the last lines it wrote to standard error.
+ */
+public class ForkException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String childError;
+    private final transient ForkExit exit;
+    private final List<String> stderrTail;
+
+    ForkException(String what, String childError, ForkExit exit, List<String> stderrTail, Throwable cause) {
+        super(message(what, childError, exit, stderrTail), cause);
+        this.childError = childError;
+        this.exit = exit;
+        this.stderrTail = stderrTail == null ? List.of() : List.copyOf(stderrTail);
+    }
+
+    private static String message(String what, String childError, ForkExit exit, List<String> tail) {
+        StringBuilder b = new StringBuilder(what);
+        if (childError != null) {
+            b.append("\nchild reported: ").append(childError.strip());
+        }
+        if (exit != null) {
+            b.append("\nprocess ").append(exit);
+        }
+        if (tail != null && !tail.isEmpty()) {
+            b.append("\nlast stderr lines:");
+            for (String line : tail) {
+                b.append("\n  | ").append(line);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The error report the child sent (exception and stack trace), if it sent one. */
+    public Optional<String> childError() {
+        return Optional.ofNullable(childError);
+    }
+
+    /** How the process ended, if it has ended and this program learned how. */
+    public Optional<ForkExit> exit() {
+        return Optional.ofNullable(exit);
+    }
+
+    /** The last lines the process wrote to standard error (oldest first). */
+    public List<String> stderrTail() {
+        return stderrTail;
+    }
+}

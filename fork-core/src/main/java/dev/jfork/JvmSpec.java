@@ -1,0 +1,337 @@
+package dev.jfork;
+
+import java.io.File;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How to start a fresh child JVM with {@link Fork#exec(JvmSpec)}: which {@code java}, class path,
+ * JVM options, system properties, environment and working directory, plus jfork's own limits for the
+ * processes of that JVM line (forks of it inherit its spec).
+ *
+ * <p>{@link #defaults()} reproduces the current JVM: its {@code java} (or the one named by the system
+ * property {@code jfork.java}), its class path (plus the module path, flattened onto the class
+ * path), the JVM options that change what code sees ({@code -D}, {@code --add-opens},
+ * {@code --add-exports}, {@code --add-reads}, {@code --add-modules}, {@code --enable-native-access},
+ * {@code --enable-preview}, assertion switches) and its environment. Heap, GC, agent and debugger
+ * options are not copied.
+ *
+ * <pre>{@code
+ * JvmSpec spec = JvmSpec.builder()
+ *         .jvmOptions("-Xmx256m")
+ *         .systemProperty("app.mode", "worker")
+ *         .build();
+ * Fork.exec(spec).require("com.example.Worker").run("com.example.Worker.run");
+ * }</pre>
+ */
+public final class JvmSpec {
+    /** Default for {@link Builder#stderrLines(int)}. */
+    public static final int DEFAULT_STDERR_LINES = 20;
+    /** Default for {@link Builder#exitTimeout(Duration)}. */
+    public static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@link Builder#maxFrameSize(int)}: 64 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 64 << 20;
+
+    private static final String[] COPIED_OPTION_PREFIXES = {"-D", "--add-opens", "--add-exports", "--add-reads",
+        "--add-modules", "--enable-native-access", "--enable-preview", "-ea", "-da", "-esa", "-dsa", "-enableassertions",
+        "-disableassertions", "-enablesystemassertions", "-disablesystemassertions"};
+
+    private final Path java;
+    private final List<String> classPath;
+    private final List<String> jvmOptions;
+    private final Map<String, String> systemProperties;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    private final int stderrLines;
+    private final Duration exitTimeout;
+    private final int maxFrameSize;
+    private final OutputStream stderr;
+    private final boolean discardStderr;
+
+    private JvmSpec(Builder b) {
+        this.java = b.java;
+        this.classPath = List.copyOf(b.classPath);
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.systemProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.systemProperties));
+        this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        this.workingDirectory = b.workingDirectory;
+        this.stderrLines = b.stderrLines;
+        this.exitTimeout = b.exitTimeout;
+        this.maxFrameSize = b.maxFrameSize;
+        this.stderr = b.stderr;
+        this.discardStderr = b.discardStderr;
+    }
+
+    /** A spec that reproduces the current JVM. */
+    public static JvmSpec defaults() {
+        return builder().build();
+    }
+
+    /** A builder that starts from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this spec. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The {@code java} executable. */
+    public Path java() {
+        return java;
+    }
+
+    /** Class path entries, in order. */
+    public List<String> classPath() {
+        return classPath;
+    }
+
+    /** JVM options, in order, before jfork's own. */
+    public List<String> jvmOptions() {
+        return jvmOptions;
+    }
+
+    /** System properties passed as {@code -Dname=value}. */
+    public Map<String, String> systemProperties() {
+        return systemProperties;
+    }
+
+    /** The complete environment of the child. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** The child's working directory; null means the current one. */
+    public Path workingDirectory() {
+        return workingDirectory;
+    }
+
+    /** How many of the last stderr lines a {@link ForkException} quotes. */
+    public int stderrLines() {
+        return stderrLines;
+    }
+
+    /** How long a closed or failed process may take to exit before it is killed. */
+    public Duration exitTimeout() {
+        return exitTimeout;
+    }
+
+    /** The largest command frame (and so the largest single argument) a process accepts. */
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /** Where the children's stderr is copied: the stream set, or null for {@code System.err} at the time. */
+    OutputStream stderrSink() {
+        return discardStderr ? null : stderr != null ? stderr : System.err;
+    }
+
+    @Override
+    public String toString() {
+        return "JvmSpec[java=" + java + ", jvmOptions=" + jvmOptions + ", systemProperties=" + systemProperties
+                + ", classPath=" + classPath.size() + " entries, workingDirectory=" + workingDirectory + "]";
+    }
+
+    /** Builder for {@link JvmSpec}; every setter replaces the previous value. */
+    public static final class Builder {
+        private Path java;
+        private final List<String> classPath = new ArrayList<>();
+        private final List<String> jvmOptions = new ArrayList<>();
+        private final Map<String, String> systemProperties = new LinkedHashMap<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory;
+        private int stderrLines = DEFAULT_STDERR_LINES;
+        private Duration exitTimeout = DEFAULT_EXIT_TIMEOUT;
+        private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private OutputStream stderr;
+        private boolean discardStderr;
+
+        private Builder() {
+            String override = System.getProperty("jfork.java");
+            this.java = override != null && !override.isEmpty() ? Paths.get(override)
+                    : Paths.get(System.getProperty("java.home"), "bin", "java");
+            this.classPath.addAll(CurrentJvm.CLASS_PATH);
+            this.jvmOptions.addAll(CurrentJvm.OPTIONS);
+            this.environment.putAll(System.getenv());
+        }
+
+        private Builder(JvmSpec s) {
+            this.java = s.java;
+            this.classPath.addAll(s.classPath);
+            this.jvmOptions.addAll(s.jvmOptions);
+            this.systemProperties.putAll(s.systemProperties);
+            this.environment.putAll(s.environment);
+            this.workingDirectory = s.workingDirectory;
+            this.stderrLines = s.stderrLines;
+            this.exitTimeout = s.exitTimeout;
+            this.maxFrameSize = s.maxFrameSize;
+            this.stderr = s.stderr;
+            this.discardStderr = s.discardStderr;
+        }
+
+        /** The {@code java} executable to run (an absolute path). */
+        public Builder java(Path java) {
+            this.java = Objects.requireNonNull(java, "java").toAbsolutePath();
+            return this;
+        }
+
+        /** Replaces the class path. jfork's own jars are added if missing, so the child can boot. */
+        public Builder classPath(List<String> entries) {
+            classPath.clear();
+            classPath.addAll(entries);
+            return this;
+        }
+
+        /** Appends class path entries. */
+        public Builder addClassPath(String... entries) {
+            Collections.addAll(classPath, entries);
+            return this;
+        }
+
+        /** Replaces the JVM options (the defaults copied from the current JVM included). */
+        public Builder jvmOptions(List<String> options) {
+            jvmOptions.clear();
+            jvmOptions.addAll(options);
+            return this;
+        }
+
+        /** Appends JVM options, such as {@code -Xmx256m}. */
+        public Builder jvmOptions(String... options) {
+            Collections.addAll(jvmOptions, options);
+            return this;
+        }
+
+        /** Sets a system property of the child. */
+        public Builder systemProperty(String name, String value) {
+            systemProperties.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
+            return this;
+        }
+
+        /** Replaces the whole environment of the child (the default is a copy of the current one). */
+        public Builder environment(Map<String, String> env) {
+            environment.clear();
+            environment.putAll(env);
+            return this;
+        }
+
+        /** Sets (or, with a null value, removes) one environment variable of the child. */
+        public Builder env(String name, String value) {
+            if (value == null) {
+                environment.remove(name);
+            } else {
+                environment.put(name, value);
+            }
+            return this;
+        }
+
+        /** The child's working directory (default: the current one). */
+        public Builder workingDirectory(Path dir) {
+            this.workingDirectory = dir == null ? null : dir.toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * How many of a child's last stderr lines a {@link ForkException} quotes (default
+         * {@value JvmSpec#DEFAULT_STDERR_LINES}; lines longer than 2000 characters are cut in the
+         * quote, not in the copy).
+         */
+        public Builder stderrLines(int lines) {
+            if (lines < 0) {
+                throw new IllegalArgumentException("stderrLines < 0: " + lines);
+            }
+            this.stderrLines = lines;
+            return this;
+        }
+
+        /**
+         * How long a process that was closed before {@code run}, or that failed, may take to exit
+         * before jfork kills it with SIGKILL (default 10 s).
+         */
+        public Builder exitTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("negative exitTimeout: " + timeout);
+            }
+            this.exitTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The largest command a process accepts, in bytes (default 64 MiB). A larger
+         * {@code sendArg} fails at once in the caller; a larger frame arriving at a child is a
+         * protocol error there.
+         */
+        public Builder maxFrameSize(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxFrameSize below 1024: " + bytes);
+            }
+            this.maxFrameSize = bytes;
+            return this;
+        }
+
+        /**
+         * Where the children's standard error is copied (default: {@code System.err} as it is when
+         * the bytes arrive). The last lines are kept for error reports either way.
+         */
+        public Builder stderr(OutputStream sink) {
+            this.stderr = Objects.requireNonNull(sink, "sink");
+            this.discardStderr = false;
+            return this;
+        }
+
+        /** Do not copy the children's standard error anywhere (the last lines are still kept). */
+        public Builder discardStderr() {
+            this.stderr = null;
+            this.discardStderr = true;
+            return this;
+        }
+
+        public JvmSpec build() {
+            return new JvmSpec(this);
+        }
+    }
+
+    /** What the current JVM looks like, computed once. */
+    private static final class CurrentJvm {
+        static final List<String> CLASS_PATH = classPath();
+        static final List<String> OPTIONS = options();
+
+        private static List<String> classPath() {
+            Set<String> entries = new LinkedHashSet<>();
+            for (String property : new String[] {"java.class.path", "jdk.module.path"}) {
+                String value = System.getProperty(property, "");
+                for (String e : value.split(File.pathSeparator)) {
+                    if (!e.isEmpty()) {
+                        entries.add(e);
+                    }
+                }
+            }
+            return new ArrayList<>(entries);
+        }
+
+        private static List<String> options() {
+            List<String> copied = new ArrayList<>();
+            for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                for (String prefix : COPIED_OPTION_PREFIXES) {
+                    if (option.startsWith(prefix) && !option.startsWith("-Djava.class.path=")
+                            && !option.startsWith("-Djdk.module.path=")) {
+                        copied.add(option);
+                        break;
+                    }
+                }
+            }
+            return copied;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.jfork.internal;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.jfork.ForkArgs;
+import dev.jfork.ForkFd;
+
+/** The growing argument list of a child (see {@link ForkArgs}). */
+final class ArgsImpl implements ForkArgs {
+    private final List<Object> values = new ArrayList<Object>();
+
+    void add(Object value) {
+        values.add(value);
+    }
+
+    /** The descriptor arguments, in order (what a fork must inherit). */
+    List<FdArg> fds() {
+        List<FdArg> out = new ArrayList<FdArg>();
+        for (Object v : values) {
+            if (v instanceof FdArg) {
+                out.add((FdArg) v);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int size() {
+        return values.size();
+    }
+
+    @Override
+    public boolean isFd(int i) {
+        return values.get(i) instanceof ForkFd;
+    }
+
+    @Override
+    public String string(int i) {
+        Object v = values.get(i);
+        if (v instanceof String) {
+            return (String) v;
+        }
+        if (v instanceof byte[]) {
+            return new String((byte[]) v, StandardCharsets.UTF_8);
+        }
+        throw new IllegalArgumentException("argument " + i + " is a descriptor, not a string");
+    }
+
+    @Override
+    public byte[] bytes(int i) {
+        Object v = values.get(i);
+        if (v instanceof byte[]) {
+            return ((byte[]) v).clone();
+        }
+        if (v instanceof String) {
+            return ((String) v).getBytes(StandardCharsets.UTF_8);
+        }
+        throw new IllegalArgumentException("argument " + i + " is a descriptor, not bytes");
+    }
+
+    @Override
+    public ForkFd fd(int i) {
+        Object v = values.get(i);
+        if (v instanceof ForkFd) {
+            return (ForkFd) v;
+        }
+        throw new IllegalArgumentException("argument " + i + " is a " + (v instanceof String ? "string" : "byte array")
+                + ", not a descriptor");
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("ForkArgs[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                b.append(", ");
+            }
+            Object v = values.get(i);
+            b.append(v instanceof byte[] ? "byte[" + ((byte[]) v).length + "]" : v instanceof String ? '"' + (String) v + '"' : v);
+        }
+        return b.append(']').toString();
+    }
+}

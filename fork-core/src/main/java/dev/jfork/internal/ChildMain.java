@@ -1,0 +1,82 @@
+package dev.jfork.internal;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+
+/**
+ * Entry point of every jfork child JVM.
+ *
+ * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD REPLAY_FD MAX_FRAME ROLE</pre>
+ *
+ * Descriptor 0 is the control socket, 2 a pipe to the owner's stderr pump, {@code LIFELINE_FD} the
+ * read end of a pipe whose only writer is the owner (end of stream = the owner died), and
+ * {@code REPLAY_FD} (or -1) a pipe carrying the template's preparation to replay. {@code ROLE} is
+ * {@code template} for processes started to be templates (they warm up the native layer at once)
+ * and {@code child} otherwise.
+ *
+ * <p>This is the boot path: pure JDK, {@code java.io} only, so a child is ready as soon as a bare
+ * JVM would be.
+ */
+public final class ChildMain {
+    private ChildMain() {}
+
+    public static void main(String[] args) {
+        if (args.length != 6 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
+            System.err.println("[jfork] dev.jfork.internal.ChildMain is started by jfork; protocol version "
+                    + (args.length > 0 ? args[0] : "(none)") + " does not match this jar's " + Protocol.VERSION
+                    + " (is an older or newer fork-core on the child's class path?)");
+            System.exit(Protocol.EXIT_PROTOCOL);
+        }
+        long owner = Long.parseLong(args[1]);
+        int lifeline = Integer.parseInt(args[2]);
+        int replay = Integer.parseInt(args[3]);
+        int maxFrame = Integer.parseInt(args[4]);
+        if (lifeline >= 0) {
+            watchOwner(lifeline);
+        }
+        if ("template".equals(args[5])) {
+            warmUpNativeLayer();
+        }
+        new ChildServer(owner, maxFrame).serve(replay);
+    }
+
+    /**
+     * A process started as a template will receive descriptors and spawn children: load the native
+     * layer in the background now rather than on the first fork.
+     */
+    private static void warmUpNativeLayer() {
+        Thread t = new Thread("jfork-warm-up") {
+            @Override
+            public void run() {
+                try {
+                    Native.load();
+                } catch (LinkageError ignored) {
+                    // reported when a command needs it
+                }
+            }
+        };
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Exits as soon as the owner's end of the lifeline pipe is closed, i.e. the owner is gone. */
+    private static void watchOwner(int fd) {
+        FileInputStream lifeline = new FileInputStream(FileDescriptors.of(fd));
+        Thread t = new Thread("jfork-owner-watch") {
+            @Override
+            public void run() {
+                byte[] b = new byte[16];
+                try {
+                    while (lifeline.read(b) >= 0) {
+                        // the owner never writes; keep waiting for end of stream
+                    }
+                } catch (IOException ignored) {
+                    // treated like end of stream
+                }
+                Runtime.getRuntime().halt(Protocol.EXIT_OWNER_GONE);
+            }
+        };
+        t.setDaemon(true);
+        t.start();
+    }
+}

@@ -1,0 +1,365 @@
+package dev.jfork.internal;
+
+import java.io.EOFException;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.List;
+
+import dev.jfork.ForkArgs;
+import dev.jfork.ForkChannel;
+
+/**
+ * The command loop of a child before {@code run}: AnyEvent::Fork::Serve for the JVM. Reads exact
+ * frames from descriptor 0, executes them in order, and either enters the run function or exits:
+ * at end of stream (the parent dropped the process) with 0, after a failed command with
+ * {@link Protocol#EXIT_FAILED}, after a malformed frame with {@link Protocol#EXIT_PROTOCOL}.
+ * Every failure is reported to the parent in a {@link Protocol#FAILED} frame first.
+ */
+final class ChildServer {
+    private final long owner;
+    private final int maxFrame;
+    private final StreamChannel control = new StreamChannel(Protocol.FD_CONTROL);
+    private final ArgsImpl args = new ArgsImpl();
+    private final ReplayLog log = new ReplayLog();
+    private TemplateRole template;
+    /** Set under the control write lock once RUNNING is sent; the socket is the function's after that. */
+    private boolean handedOver;
+
+    ChildServer(long owner, int maxFrame) {
+        this.owner = owner;
+        this.maxFrame = maxFrame;
+    }
+
+    /** A command failed because of what it asked for (not because the stream is broken). */
+    static final class CommandFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CommandFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    void serve(int replayFd) {
+        try {
+            if (replayFd >= 0) {
+                replay(replayFd);
+            }
+            InputStream in = control.rawIn();
+            while (true) {
+                Protocol.Frame f = Protocol.read(in, maxFrame);
+                if (f == null) {
+                    exitQuietly(); // the parent dropped this process before run
+                }
+                execute(f);
+            }
+        } catch (Protocol.MalformedFrameException e) {
+            fail(Protocol.EXIT_PROTOCOL, "malformed frame: " + e.getMessage(), null);
+        } catch (EOFException e) {
+            exitQuietly(); // the parent went away in the middle of a frame
+        } catch (CommandFailure e) {
+            fail(Protocol.EXIT_FAILED, e.getMessage(), e.getCause());
+        } catch (IOException | RuntimeException | Error e) {
+            fail(Protocol.EXIT_FAILED, "child server error: " + e, e);
+        }
+    }
+
+    private void replay(int fd) throws IOException, CommandFailure {
+        FileInputStream in = new FileInputStream(FileDescriptors.of(fd));
+        try {
+            Protocol.Frame f;
+            while ((f = Protocol.read(in, Integer.MAX_VALUE)) != null) {
+                switch (f.type) {
+                    case Protocol.ARG_INHERITED_FD:
+                        args.add(new FdArg(f.u32(0)));
+                        log.fd();
+                        break;
+                    case Protocol.REQUIRE:
+                    case Protocol.EVAL:
+                    case Protocol.ARG_STRINGS:
+                    case Protocol.ARG_BYTES:
+                        execute(f);
+                        break;
+                    default:
+                        throw new Protocol.MalformedFrameException("frame '" + Protocol.printable(f.type) + "' in a replay");
+                }
+            }
+        } finally {
+            in.close();
+        }
+    }
+
+    private void execute(Protocol.Frame f) throws IOException, CommandFailure {
+        switch (f.type) {
+            case Protocol.REQUIRE:
+                for (String name : f.strings()) {
+                    require(name);
+                }
+                log.frame(Protocol.frame(f.type, f.payload));
+                break;
+            case Protocol.EVAL:
+                eval(f.strings());
+                log.frame(Protocol.frame(f.type, f.payload));
+                break;
+            case Protocol.ARG_STRINGS:
+                for (String s : f.strings()) {
+                    args.add(s);
+                }
+                log.frame(Protocol.frame(f.type, f.payload));
+                break;
+            case Protocol.ARG_BYTES:
+                args.add(f.payload);
+                log.frame(Protocol.frame(f.type, f.payload));
+                break;
+            case Protocol.ARG_FDS: {
+                int count = f.u32(0);
+                if (count < 1 || count > 253) {
+                    throw new Protocol.MalformedFrameException("descriptor frame announces " + count + " descriptors");
+                }
+                for (int fd : FdPassing.receive(Protocol.FD_CONTROL, count)) {
+                    args.add(new FdArg(fd));
+                    log.fd();
+                }
+                break;
+            }
+            case Protocol.FORK: {
+                int forkId = f.u32(0);
+                int[] fds = FdPassing.receive(Protocol.FD_CONTROL, 2);
+                template().fork(forkId, fds[0], fds[1]);
+                break;
+            }
+            case Protocol.RUN:
+                run(f.utf8(0));
+                break;
+            default:
+                throw new Protocol.MalformedFrameException("unknown frame type '" + Protocol.printable(f.type) + "'");
+        }
+    }
+
+    private void exitQuietly() {
+        if (template != null) {
+            template.awaitReplays();
+        }
+        System.exit(0);
+    }
+
+    private TemplateRole template() throws IOException {
+        if (template == null) {
+            template = new TemplateRole(owner, maxFrame, args, log, this);
+        }
+        return template;
+    }
+
+    /** Sends a reply frame unless the socket already belongs to the run function. */
+    boolean reply(byte[] frame) {
+        synchronized (this) {
+            if (handedOver) {
+                return false;
+            }
+            try {
+                control.writeFrame(frame);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    private static void require(String name) throws CommandFailure {
+        try {
+            Class.forName(name, true, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new CommandFailure("require(" + name + "): class not found on the child's class path", e);
+        } catch (LinkageError e) {
+            throw new CommandFailure("require(" + name + "): loading or initialising the class failed: " + cause(e), e);
+        }
+    }
+
+    private void eval(List<String> command) throws CommandFailure {
+        String spec = command.get(0);
+        String[] evalArgs = command.subList(1, command.size()).toArray(new String[0]);
+        Method m = findStatic(spec, "eval", false);
+        Class<?>[] p = m.getParameterTypes();
+        Object[] actual;
+        if (p.length == 0) {
+            if (evalArgs.length > 0) {
+                throw new CommandFailure("eval(" + spec + "): the method takes no parameters but " + evalArgs.length
+                        + " argument(s) were given", null);
+            }
+            actual = new Object[0];
+        } else if (p.length == 1 && p[0] == String[].class) {
+            actual = new Object[] {evalArgs};
+        } else if (p.length == 1 && p[0] == ForkArgs.class) {
+            if (evalArgs.length > 0) {
+                throw new CommandFailure("eval(" + spec + "): the method takes only ForkArgs but " + evalArgs.length
+                        + " argument(s) were given", null);
+            }
+            actual = new Object[] {args};
+        } else {
+            actual = new Object[] {args, evalArgs};
+        }
+        invoke(m, actual, "eval(" + spec + ")");
+    }
+
+    private void run(String spec) throws CommandFailure, IOException {
+        Method m = findStatic(spec, "run", true);
+        synchronized (this) {
+            control.writeFrame(Protocol.frame(Protocol.RUNNING, new byte[0]));
+            handedOver = true;
+        }
+        try {
+            m.invoke(null, control, args);
+        } catch (InvocationTargetException e) {
+            System.err.println("[jfork child " + ProcessHandle.current().pid() + "] run function " + spec + " threw:");
+            e.getCause().printStackTrace();
+            System.exit(Protocol.EXIT_FAILED);
+        } catch (IllegalAccessException e) {
+            e.printStackTrace();
+            System.exit(Protocol.EXIT_FAILED);
+        }
+        System.exit(0);
+    }
+
+    private static void invoke(Method m, Object[] actual, String what) throws CommandFailure {
+        try {
+            m.invoke(null, actual);
+        } catch (InvocationTargetException e) {
+            throw new CommandFailure(what + " threw " + e.getCause(), e.getCause());
+        } catch (IllegalAccessException | RuntimeException e) {
+            throw new CommandFailure(what + " could not be called: " + e, e);
+        }
+    }
+
+    /**
+     * Resolves {@code "pkg.Cls.method"} or {@code "pkg.Cls::method"} (nested classes with '$' or
+     * '.') to a static method with an accepted signature.
+     */
+    static Method findStatic(String spec, String kind, boolean runSignature) throws CommandFailure {
+        int sep = spec.indexOf("::");
+        String className;
+        String methodName;
+        if (sep >= 0) {
+            className = spec.substring(0, sep);
+            methodName = spec.substring(sep + 2);
+        } else {
+            int dot = spec.lastIndexOf('.');
+            if (dot < 0) {
+                throw new CommandFailure(kind + "(" + spec + "): expected a qualified name such as pkg.Cls.method or pkg.Cls::method", null);
+            }
+            className = spec.substring(0, dot);
+            methodName = spec.substring(dot + 1);
+        }
+        Class<?> cls = loadNested(className);
+        if (cls == null) {
+            throw new CommandFailure(kind + "(" + spec + "): class " + className + " not found on the child's class path", null);
+        }
+        Method best = null;
+        int bestRank = -1;
+        StringBuilder found = new StringBuilder();
+        for (Method m : cls.getDeclaredMethods()) {
+            if (!m.getName().equals(methodName)) {
+                continue;
+            }
+            found.append(found.length() == 0 ? "" : ", ").append(describe(m));
+            if (!Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            int rank = runSignature ? runRank(m.getParameterTypes()) : evalRank(m.getParameterTypes());
+            if (rank > bestRank) {
+                best = m;
+                bestRank = rank;
+            }
+        }
+        if (best == null) {
+            String wanted = runSignature ? "static void " + methodName + "(ForkChannel, ForkArgs)"
+                    : "static " + methodName + "(String...), " + methodName + "(ForkArgs, String...), " + methodName
+                            + "(ForkArgs) or " + methodName + "()";
+            throw new CommandFailure(kind + "(" + spec + "): " + cls.getName() + " has no " + wanted
+                    + (found.length() == 0 ? "" : "; found: " + found), null);
+        }
+        try {
+            best.setAccessible(true);
+        } catch (RuntimeException e) {
+            throw new CommandFailure(kind + "(" + spec + "): cannot access " + describe(best) + ": " + e, e);
+        }
+        return best;
+    }
+
+    private static int runRank(Class<?>[] p) {
+        return p.length == 2 && p[0] == ForkChannel.class && p[1] == ForkArgs.class ? 1 : -1;
+    }
+
+    private static int evalRank(Class<?>[] p) {
+        if (p.length == 2 && p[0] == ForkArgs.class && p[1] == String[].class) {
+            return 4;
+        }
+        if (p.length == 1 && p[0] == String[].class) {
+            return 3;
+        }
+        if (p.length == 1 && p[0] == ForkArgs.class) {
+            return 2;
+        }
+        return p.length == 0 ? 1 : -1;
+    }
+
+    private static Class<?> loadNested(String name) {
+        String candidate = name;
+        while (true) {
+            try {
+                return Class.forName(candidate, false, ClassLoader.getSystemClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                int dot = candidate.lastIndexOf('.');
+                if (dot < 0) {
+                    return null;
+                }
+                candidate = candidate.substring(0, dot) + '$' + candidate.substring(dot + 1);
+            }
+        }
+    }
+
+    private static String describe(Method m) {
+        StringBuilder b = new StringBuilder();
+        if (Modifier.isStatic(m.getModifiers())) {
+            b.append("static ");
+        }
+        b.append(m.getReturnType().getSimpleName()).append(' ').append(m.getName()).append('(');
+        Class<?>[] p = m.getParameterTypes();
+        for (int i = 0; i < p.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(p[i].getSimpleName());
+        }
+        return b.append(')').toString();
+    }
+
+    private static String cause(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return c == e ? e.toString() : e + " caused by " + c;
+    }
+
+    // ---------------------------------------------------------------- failure
+
+    /** Reports a failure to the parent and on stderr, then exits. Never returns. */
+    private void fail(int exitCode, String message, Throwable cause) {
+        StringWriter text = new StringWriter();
+        text.append(message);
+        if (cause != null) {
+            text.append('\n');
+            PrintWriter w = new PrintWriter(text);
+            cause.printStackTrace(w);
+            w.flush();
+        }
+        System.err.println("[jfork child " + ProcessHandle.current().pid() + "] ERROR: " + message);
+        System.err.flush();
+        reply(Protocol.frame(Protocol.FAILED, text.toString()));
+        System.exit(exitCode);
+    }
+}

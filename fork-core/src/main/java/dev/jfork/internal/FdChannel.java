@@ -1,0 +1,228 @@
+package dev.jfork.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+
+import dev.jfork.ForkChannel;
+
+/**
+ * A {@link ForkChannel} over a raw socket descriptor, used in the parent (which must know the
+ * descriptor number to pass descriptors with SCM_RIGHTS, so it cannot use a JDK channel).
+ *
+ * <p>Reads and writes hold a use count; {@link #close()} while a read is blocked shuts the socket
+ * down to wake it, and the descriptor is closed only when the last user leaves, so a descriptor
+ * number is never reused under a running call. An unreachable channel is closed by a cleaner.
+ */
+public final class FdChannel implements ForkChannel {
+    private static final Cleaner CLEANER = Cleaner.create(DaemonThreads.factory("jfork-cleaner"));
+
+    /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
+    private static final class State implements Runnable {
+        final int fd;
+        int users;
+        boolean closed;
+        boolean released;
+
+        State(int fd) {
+            this.fd = fd;
+        }
+
+        synchronized void acquire() throws ClosedChannelException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            users++;
+        }
+
+        synchronized void release() {
+            users--;
+            if (closed && users == 0) {
+                releaseFd();
+            }
+        }
+
+        @Override
+        public synchronized void run() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (users > 0) {
+                Native.shutdown(fd);
+            } else {
+                releaseFd();
+            }
+        }
+
+        private void releaseFd() {
+            if (!released) {
+                released = true;
+                Native.closeQuietly(fd);
+            }
+        }
+    }
+
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+    private final Object readLock = new Object();
+    private final Object writeLock = new Object();
+
+    public FdChannel(int fd) {
+        this.state = new State(fd);
+        this.cleanable = CLEANER.register(this, state);
+    }
+
+    @Override
+    public int fd() {
+        return state.fd;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        synchronized (readLock) {
+            state.acquire();
+            try {
+                if (dst.isDirect()) {
+                    return Native.read(state.fd, dst);
+                }
+                ByteBuffer tmp = ByteBuffer.allocateDirect(Math.min(dst.remaining(), 65536));
+                int n = Native.read(state.fd, tmp);
+                if (n > 0) {
+                    tmp.flip();
+                    dst.put(tmp);
+                }
+                return n;
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                int total = 0;
+                if (src.isDirect()) {
+                    while (src.hasRemaining()) {
+                        total += Native.write(state.fd, src);
+                    }
+                    return total;
+                }
+                ByteBuffer tmp = ByteBuffer.allocateDirect(Math.min(src.remaining(), 65536));
+                while (src.hasRemaining()) {
+                    tmp.clear();
+                    int chunk = Math.min(tmp.capacity(), src.remaining());
+                    ByteBuffer slice = src.slice();
+                    slice.limit(chunk);
+                    tmp.put(slice).flip();
+                    while (tmp.hasRemaining()) {
+                        int n = Native.write(state.fd, tmp);
+                        total += n;
+                        src.position(src.position() + n);
+                    }
+                }
+                return total;
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** Writes all bytes. */
+    public void writeFully(byte[] bytes) throws IOException {
+        write(ByteBuffer.wrap(bytes));
+    }
+
+    /** Sends descriptors with one SCM_RIGHTS byte, ordered with the other writes on this channel. */
+    public void sendFds(int[] fds) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                FdPassing.send(state.fd, fds);
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** Half-closes: the peer reads end of stream, replies can still be read. */
+    public void shutdownOutput() {
+        synchronized (state) {
+            if (!state.closed) {
+                Native.libc().shutdown(state.fd, Native.SHUT_WR);
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        synchronized (state) {
+            return !state.closed;
+        }
+    }
+
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public InputStream inputStream() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                try {
+                    return FdChannel.this.read(ByteBuffer.wrap(b, off, len));
+                } catch (ClosedChannelException e) {
+                    return -1;
+                }
+            }
+
+            @Override
+            public void close() {
+                FdChannel.this.close();
+            }
+        };
+    }
+
+    @Override
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                FdChannel.this.write(ByteBuffer.wrap(b, off, len));
+            }
+
+            @Override
+            public void close() {
+                FdChannel.this.close();
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "ForkChannel[fd " + state.fd + (isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,72 @@
+package dev.jfork;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/** What a test suite may leave behind: nothing. Shared by the first and last test classes. */
+final class LeakCheck {
+    private LeakCheck() {}
+
+    /** Sockets and pipes open before the first test (null if the suite did not start with Baseline). */
+    static TreeMap<Integer, String> baseline;
+
+    /** Descriptor number to target, for sockets and pipes only (jar files opened by class loading are fine). */
+    static TreeMap<Integer, String> socketsAndPipes() throws IOException {
+        TreeMap<Integer, String> out = new TreeMap<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
+            for (Path p : dir) {
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (target.startsWith("socket:") || target.startsWith("pipe:")) {
+                        out.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
+                } catch (IOException e) {
+                    // closed while listing (the directory stream's own descriptor)
+                }
+            }
+        }
+        return out;
+    }
+
+    /** jfork processes owned by this JVM, wherever they are in the process tree. */
+    static List<ProcessHandle> ownedProcesses() {
+        String me = String.valueOf(ProcessHandle.current().pid());
+        List<ProcessHandle> found = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            Optional<String[]> args = p.info().arguments();
+            if (args.isPresent()) {
+                String[] a = args.get();
+                for (int i = 0; i + 2 < a.length; i++) {
+                    if (a[i].equals("dev.jfork.internal.ChildMain") && a[i + 2].equals(me)) {
+                        found.add(p);
+                    }
+                }
+            }
+        });
+        return found;
+    }
+
+    /** Waits (with a deadline) for the given processes to end; returns those still alive. */
+    static List<ProcessHandle> awaitEnd(List<ProcessHandle> processes, long seconds) {
+        List<ProcessHandle> alive = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        for (ProcessHandle p : processes) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                if (p.isAlive()) {
+                    alive.add(p);
+                }
+            }
+        }
+        return alive;
+    }
+}

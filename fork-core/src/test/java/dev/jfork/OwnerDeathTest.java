@@ -1,0 +1,47 @@
+package dev.jfork;
+
+import static dev.jfork.TestSupport.awaitGone;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/** A child whose owner dies exits on its own, whether direct or forked, run or not. */
+class OwnerDeathTest {
+    @Test
+    void everyProcessExitsWhenItsOwnerIsKilled() throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(OwnerProgram.class.getName());
+        Process owner = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertTrue(line != null && line.startsWith("pids "), "owner said: " + line);
+            String[] pids = line.substring(5).split(" ");
+            assertEquals(4, pids.length);
+            owner.destroyForcibly().waitFor();
+            for (String p : pids) {
+                awaitGone(Long.parseLong(p));
+            }
+        } finally {
+            owner.destroyForcibly();
+        }
+    }
+
+}

@@ -1,0 +1,89 @@
+package dev.jfork;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Deadline-bounded waiting helpers: tests wait for events, never sleep. */
+final class TestSupport {
+    private TestSupport() {}
+
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("no result within " + DEADLINE);
+        }
+    }
+
+    /** The ForkException a run future fails with. */
+    static ForkException awaitFailure(CompletableFuture<?> future) {
+        try {
+            Object v = future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            throw new AssertionError("expected a failure, got " + v);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ForkException) {
+                return (ForkException) e.getCause();
+            }
+            throw new AssertionError("expected a ForkException, got " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (TimeoutException e) {
+            throw new AssertionError("no failure within " + DEADLINE);
+        }
+    }
+
+    /** Reads one line (without read-ahead past the newline). */
+    static String readLine(ForkChannel ch) throws IOException {
+        return readLine(ch.inputStream());
+    }
+
+    static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (true) {
+            int c = in.read();
+            if (c < 0) {
+                return b.size() == 0 ? null : b.toString(StandardCharsets.UTF_8);
+            }
+            if (c == '\n') {
+                return b.toString(StandardCharsets.UTF_8);
+            }
+            b.write(c);
+        }
+    }
+
+    static String readAll(InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    static ForkExit exitOf(Fork f) {
+        return await(f.onExit());
+    }
+
+    /** Waits for a process (not necessarily a child) to end. */
+    static void awaitGone(long pid) {
+        ProcessHandle.of(pid).ifPresent(h -> {
+            try {
+                h.onExit().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                fail("process " + pid + " still alive after " + DEADLINE);
+            }
+        });
+    }
+}
