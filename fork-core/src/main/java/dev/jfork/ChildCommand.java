@@ -60,9 +60,9 @@ final class ChildCommand {
         argv.add(String.valueOf(Protocol.VERSION));
         argv.add(String.valueOf(owner));
         argv.add(String.valueOf(lifelineFd));
-        argv.add("-1");
         argv.add(String.valueOf(spec.maxFrameSize()));
         argv.add(role);
+        argv.add(String.valueOf(spec.spares()));
         return argv;
     }
 

@@ -40,6 +40,8 @@ public final class JvmSpec {
     public static final int DEFAULT_STDERR_LINES = 20;
     /** Default for {@link Builder#exitTimeout(Duration)}. */
     public static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(10);
+    /** Default for {@link Builder#spares(int)}. */
+    public static final int DEFAULT_SPARES = 2;
     /** Default for {@link Builder#maxFrameSize(int)}: 64 MiB. */
     public static final int DEFAULT_MAX_FRAME_SIZE = 64 << 20;
 
@@ -56,6 +58,7 @@ public final class JvmSpec {
     private final int stderrLines;
     private final Duration exitTimeout;
     private final int maxFrameSize;
+    private final int spares;
     private final OutputStream stderr;
     private final boolean discardStderr;
 
@@ -69,6 +72,7 @@ public final class JvmSpec {
         this.stderrLines = b.stderrLines;
         this.exitTimeout = b.exitTimeout;
         this.maxFrameSize = b.maxFrameSize;
+        this.spares = b.spares;
         this.stderr = b.stderr;
         this.discardStderr = b.discardStderr;
     }
@@ -133,6 +137,11 @@ public final class JvmSpec {
         return maxFrameSize;
     }
 
+    /** How many ready forks a process of this spec keeps once it is used as a template. */
+    public int spares() {
+        return spares;
+    }
+
     /** Where the children's stderr is copied: the stream set, or null for {@code System.err} at the time. */
     OutputStream stderrSink() {
         return discardStderr ? null : stderr != null ? stderr : System.err;
@@ -155,6 +164,7 @@ public final class JvmSpec {
         private int stderrLines = DEFAULT_STDERR_LINES;
         private Duration exitTimeout = DEFAULT_EXIT_TIMEOUT;
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private int spares = DEFAULT_SPARES;
         private OutputStream stderr;
         private boolean discardStderr;
 
@@ -177,6 +187,7 @@ public final class JvmSpec {
             this.stderrLines = s.stderrLines;
             this.exitTimeout = s.exitTimeout;
             this.maxFrameSize = s.maxFrameSize;
+            this.spares = s.spares;
             this.stderr = s.stderr;
             this.discardStderr = s.discardStderr;
         }
@@ -277,6 +288,24 @@ public final class JvmSpec {
                 throw new IllegalArgumentException("maxFrameSize below 1024: " + bytes);
             }
             this.maxFrameSize = bytes;
+            return this;
+        }
+
+        /**
+         * How many <em>spares</em> a process of this spec keeps once it is used as a template
+         * (default {@value JvmSpec#DEFAULT_SPARES}; 0 turns them off). A spare is a fork started
+         * ahead of time and already prepared with everything the template was sent, so
+         * {@link Fork#fork()} can hand it over at once and start a replacement in the background.
+         * Spares run the template's preparation ({@code require}, {@code eval}) but nothing else
+         * before they are handed over; each idle spare is a JVM (30-45 MB); they exit with their
+         * template. The default template ({@link Fork#create()}) starts its spares at once, other
+         * processes on their first fork.
+         */
+        public Builder spares(int spares) {
+            if (spares < 0) {
+                throw new IllegalArgumentException("spares < 0: " + spares);
+            }
+            this.spares = spares;
             return this;
         }
 

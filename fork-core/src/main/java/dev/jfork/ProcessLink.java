@@ -3,10 +3,13 @@ package dev.jfork;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,14 +25,16 @@ import dev.jfork.internal.StderrTail;
 import dev.jfork.internal.Timers;
 
 /**
- * The parent's side of one process: its control socket, what it is known to be (pid, exit,
+ * The parent's side of one process: its control socket, what is known about it (pid, exit,
  * stderr), and the processes forked from it. {@link Fork} is the public face; this object is what
  * pending work keeps alive, so configure-and-forget works.
  *
- * <p>Commands are written in the calling thread, in order, under the link's lock. A failed write
- * (the process died) is remembered, not thrown: the reason the process died is more useful than
- * "broken pipe", and {@link #run} reports it. Replies are read by one reader task, started by the
- * first {@code fork} or {@code run}.
+ * <p>Commands are written in the calling thread, in order, under the link's lock. A fork's socket
+ * comes from its template (in the {@code FORKED} reply), so until then its commands wait in a
+ * queue that is flushed, in order, when the socket arrives. A failed write (the process died) is
+ * remembered, not thrown: why the process died is more useful than "broken pipe", and {@link #run}
+ * reports it. Replies are read by one reader task, started by the first {@code fork} or
+ * {@code run}.
  */
 final class ProcessLink {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
@@ -37,34 +42,34 @@ final class ProcessLink {
     private enum State { PREPARING, RUN_REQUESTED, HANDED_OVER, CLOSED, DETACHED }
 
     final JvmSpec spec;
-    final FdChannel control;
-    /** The process that spawned this one, or null if this program spawned it (or adopted it). */
-    private final ProcessLink spawner;
-    private final int forkId;
     private final boolean adopted;
     final CompletableFuture<Long> pid = new CompletableFuture<>();
     final CompletableFuture<ForkExit> exit = new CompletableFuture<>();
-    final StderrTail stderr;
+    /** Completes when the control socket is known (at once, except for forks). */
+    private final CompletableFuture<Void> attached = new CompletableFuture<>();
 
     private final Map<Integer, ProcessLink> forks = new ConcurrentHashMap<>();
     private final AtomicInteger nextForkId = new AtomicInteger();
+    private final AtomicBoolean killScheduled = new AtomicBoolean();
     private final Object lock = new Object();
+
+    // guarded by lock
+    private FdChannel control;
+    private final List<Object> pending = new ArrayList<>();
     private State state = State.PREPARING;
+    private boolean readerWanted;
     private boolean readerStarted;
+    private CompletableFuture<ForkChannel> running;
+    private String runFunction;
+
+    private volatile StderrTail stderr;
     private volatile boolean readerDone;
     private volatile IOException writeFailure;
     private volatile String childError;
     private volatile String startFailure;
-    private CompletableFuture<ForkChannel> running;
-    private String runFunction;
-    private final AtomicBoolean killScheduled = new AtomicBoolean();
 
-    private ProcessLink(JvmSpec spec, FdChannel control, ProcessLink spawner, int forkId, StderrTail stderr, boolean adopted) {
+    private ProcessLink(JvmSpec spec, boolean adopted) {
         this.spec = spec;
-        this.control = control;
-        this.spawner = spawner;
-        this.forkId = forkId;
-        this.stderr = stderr;
         this.adopted = adopted;
     }
 
@@ -77,13 +82,12 @@ final class ProcessLink {
         try {
             socket = Native.socketPair();
             err = Native.pipe();
-            int lifeline = Lifeline.readFd();
             List<String> argv = ChildCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);
-            int[] map = {socket[1], 1, err[1], lifeline};
+            int[] map = {socket[1], 1, err[1], Lifeline.readFd()};
             int pid = Spawner.spawn(argv, ChildCommand.envp(spec),
                     spec.workingDirectory() == null ? null : spec.workingDirectory().toFile(), map);
-            ProcessLink link = new ProcessLink(spec, new FdChannel(socket[0]), null, 0,
-                    StderrTail.start(err[0], spec.stderrLines(), spec::stderrSink), false);
+            ProcessLink link = new ProcessLink(spec, false);
+            link.connect(socket[0], err[0]);
             socket[0] = -1;
             err[0] = -1;
             link.pid.complete((long) pid);
@@ -94,20 +98,15 @@ final class ProcessLink {
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         } finally {
-            if (socket != null) {
-                Native.closeQuietly(socket[0]);
-                Native.closeQuietly(socket[1]);
-            }
-            if (err != null) {
-                Native.closeQuietly(err[0]);
-                Native.closeQuietly(err[1]);
-            }
+            closeAll(socket);
+            closeAll(err);
         }
     }
 
     /** Wraps a control socket of a process that some other link (maybe in another program) prepared. */
     static ProcessLink adopt(int fd) {
-        ProcessLink link = new ProcessLink(JvmSpec.defaults(), new FdChannel(fd), null, 0, StderrTail.none(), true);
+        ProcessLink link = new ProcessLink(JvmSpec.defaults(), true);
+        link.connect(fd, -1);
         link.pid.complete(-1L);
         link.exit.completeExceptionally(new IllegalStateException(
                 "the exit of a process adopted with Fork.fromFd is not known to this program"));
@@ -116,51 +115,49 @@ final class ProcessLink {
 
     /** Asks this process to fork; the new process is prepared with everything this one was sent so far. */
     ProcessLink fork() {
-        int[] socket = null;
-        int[] err = null;
-        ProcessLink child = null;
-        try {
-            socket = Native.socketPair();
-            err = Native.pipe();
-            int id = nextForkId.incrementAndGet();
-            child = new ProcessLink(spec, new FdChannel(socket[0]), this, id,
-                    StderrTail.start(err[0], spec.stderrLines(), spec::stderrSink), false);
-            socket[0] = -1;
-            err[0] = -1;
-            synchronized (lock) {
-                requirePreparing("fork");
-                if (writeFailure != null || readerDone) {
-                    child.startFailed("the template process is gone" + (exit.isDone() ? " (" + exit.getNow(null) + ")" : ""));
-                    return child;
-                }
-                forks.put(id, child);
-                startReader();
-                try {
-                    control.writeFully(Protocol.frame(Protocol.FORK, Protocol.ints(id)));
-                    control.sendFds(new int[] {socket[1], err[1]});
-                } catch (IOException e) {
-                    writeFailed(e);
-                    forks.remove(id);
-                    child.startFailed("the template process is gone: " + e.getMessage());
-                }
-            }
-            return child;
-        } catch (IOException e) {
-            if (child != null) {
-                child.startFailed("cannot fork: " + e.getMessage());
+        ProcessLink child = new ProcessLink(spec, false);
+        int id = nextForkId.incrementAndGet();
+        synchronized (lock) {
+            requirePreparing("fork");
+            if (writeFailure != null || readerDone || startFailure != null) {
+                child.startFailed("the template process is gone" + (exit.isDone() ? " (" + exit.getNow(null) + ")" : ""));
                 return child;
             }
-            throw new ForkException("cannot fork: " + e.getMessage(), null, null, null, e);
-        } finally {
-            if (socket != null) {
-                Native.closeQuietly(socket[0]);
-                Native.closeQuietly(socket[1]);
+            forks.put(id, child);
+            readerWanted = true;
+            write(Protocol.frame(Protocol.FORK, Protocol.ints(id)), null);
+            startReaderIfConnected();
+        }
+        return child;
+    }
+
+    /** Sets the control socket (and stderr pipe) and flushes what was queued for it. */
+    private void connect(int controlFd, int stderrFd) {
+        StderrTail tail = stderrFd < 0 ? StderrTail.none() : StderrTail.start(stderrFd, spec.stderrLines(), spec::stderrSink);
+        stderr = tail;
+        synchronized (lock) {
+            control = new FdChannel(controlFd);
+            List<Object> queued = new ArrayList<>(pending);
+            pending.clear();
+            for (int i = 0; i < queued.size(); i++) {
+                byte[] frame = (byte[]) queued.get(i);
+                int[] fds = i + 1 < queued.size() && queued.get(i + 1) instanceof int[] ? (int[]) queued.get(++i) : null;
+                write(frame, fds);
             }
-            if (err != null) {
-                Native.closeQuietly(err[0]);
-                Native.closeQuietly(err[1]);
+            if (state == State.CLOSED) {
+                closeControl();
+            } else {
+                startReaderIfConnected();
             }
         }
+        attached.complete(null);
+    }
+
+    /** The template started this fork: its sockets arrived with the FORKED reply. */
+    private void forked(long childPid, int controlFd, int stderrFd) {
+        pid.complete(childPid);
+        // flushing the queue may block on a slow child: not in the template's reader
+        DaemonThreads.execute(() -> connect(controlFd, stderrFd));
     }
 
     // ------------------------------------------------------------------ commands
@@ -173,37 +170,52 @@ final class ProcessLink {
         byte[] frame = Protocol.frame(type, payload);
         synchronized (lock) {
             requirePreparing(describe(type));
-            if (writeFailure != null) {
-                return;
-            }
-            try {
-                control.writeFully(frame);
-            } catch (IOException e) {
-                writeFailed(e);
-            }
+            write(frame, null);
         }
     }
 
     /** Sends descriptors this link owns (duplicates made by the caller); they are closed here in any case. */
     void sendFds(int[] fds) {
+        boolean queued = false;
         try {
             synchronized (lock) {
                 requirePreparing("sendFd");
-                if (writeFailure != null) {
-                    return;
-                }
-                try {
-                    control.writeFully(Protocol.frame(Protocol.ARG_FDS, Protocol.ints(fds.length)));
-                    control.sendFds(fds);
-                } catch (IOException e) {
-                    writeFailed(e);
-                }
+                queued = write(Protocol.frame(Protocol.ARG_FDS, Protocol.ints(fds.length)), fds);
             }
         } finally {
-            for (int fd : fds) {
-                Native.closeQuietly(fd);
+            if (!queued) {
+                closeAll(fds);
             }
         }
+    }
+
+    /**
+     * Writes a frame (and its descriptors) or queues it until the socket is known. Returns true if
+     * the descriptors were queued (and so still belong to the queue). Caller holds the lock.
+     */
+    private boolean write(byte[] frame, int[] fds) {
+        if (control == null && startFailure == null) {
+            pending.add(frame);
+            if (fds != null) {
+                pending.add(fds);
+            }
+            return fds != null;
+        }
+        try {
+            if (control != null && writeFailure == null) {
+                control.writeFully(frame);
+                if (fds != null) {
+                    control.sendFds(fds);
+                }
+            }
+        } catch (IOException e) {
+            writeFailed(e);
+        } finally {
+            if (fds != null) {
+                closeAll(fds);
+            }
+        }
+        return false;
     }
 
     CompletableFuture<ForkChannel> run(String function) {
@@ -216,28 +228,34 @@ final class ProcessLink {
                 failRun();
                 return running;
             }
-            if (writeFailure == null) {
-                try {
-                    control.writeFully(Protocol.frame(Protocol.RUN, function));
-                } catch (IOException e) {
-                    writeFailed(e);
-                }
-            }
-            startReader();
+            write(Protocol.frame(Protocol.RUN, function), null);
+            readerWanted = true;
+            startReaderIfConnected();
             return running;
         }
     }
 
     /** The raw control socket, after everything queued was written; this link is done with it. */
     ForkChannel detach() {
+        try {
+            attached.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the process to start", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
         synchronized (lock) {
             requirePreparing("toChannel");
+            if (startFailure != null) {
+                throw new ForkException("jfork: " + startFailure, null, null, List.of(), null);
+            }
             if (readerStarted) {
                 throw new IllegalStateException("toChannel() is not possible after fork(): replies from the forks arrive on this socket");
             }
             if (writeFailure != null) {
                 throw new ForkException("the process is gone: " + writeFailure.getMessage(), childError, exit.getNow(null),
-                        stderr.lines(), writeFailure);
+                        stderrTail().lines(), writeFailure);
             }
             state = State.DETACHED;
             return control;
@@ -250,20 +268,25 @@ final class ProcessLink {
      * finishes the forks it was asked for and reports them before it exits.
      */
     void close() {
-        boolean answering;
         synchronized (lock) {
             if (state != State.PREPARING) {
                 return;
             }
             state = State.CLOSED;
-            answering = readerStarted && !readerDone;
+            if (control != null) {
+                closeControl();
+            }
         }
-        if (answering) {
+        killIfStillAliveLater();
+    }
+
+    private void closeControl() {
+        if (readerStarted && !readerDone) {
             control.shutdownOutput();
         } else {
             control.close();
         }
-        killIfStillAliveLater();
+        closeQueued();
     }
 
     private void requirePreparing(String what) {
@@ -299,16 +322,16 @@ final class ProcessLink {
 
     // ------------------------------------------------------------------ replies
 
-    private void startReader() {
-        if (!readerStarted) {
+    private void startReaderIfConnected() {
+        if (readerWanted && !readerStarted && control != null) {
             readerStarted = true;
-            DaemonThreads.execute(this::readReplies);
+            FdChannel ch = control;
+            DaemonThreads.execute(() -> readReplies(ch));
         }
     }
 
-    private void readReplies() {
-        InputStream in = control.inputStream();
-        String endReason = "end of stream";
+    private void readReplies(FdChannel ch) {
+        InputStream in = ch.inputStream();
         try {
             while (true) {
                 Protocol.Frame f = Protocol.read(in, Integer.MAX_VALUE);
@@ -316,12 +339,23 @@ final class ProcessLink {
                     break;
                 }
                 switch (f.type) {
-                    case Protocol.FORKED:
-                        forked(f.u32(0), f.u32(4));
+                    case Protocol.FORKED: {
+                        int[] fds = ch.receiveFds(2);
+                        ProcessLink child = forks.get(f.u32(0));
+                        if (child == null) {
+                            closeAll(fds);
+                        } else {
+                            child.forked(f.u32(4), fds[0], fds[1]);
+                        }
                         break;
-                    case Protocol.EXITED:
-                        exited(f.u32(0), f.u32(4));
+                    }
+                    case Protocol.EXITED: {
+                        ProcessLink child = forks.remove(f.u32(0));
+                        if (child != null) {
+                            child.exit.complete(ForkExit.fromWaitStatus(f.u32(4)));
+                        }
                         break;
+                    }
                     case Protocol.FORK_FAILED: {
                         ProcessLink child = forks.remove(f.u32(0));
                         if (child != null) {
@@ -333,66 +367,46 @@ final class ProcessLink {
                         childError = f.utf8(0);
                         break;
                     case Protocol.RUNNING:
-                        handOver();
+                        handOver(ch);
                         return;
                     default:
                         throw new Protocol.MalformedFrameException("unknown reply '" + Protocol.printable(f.type) + "'");
                 }
             }
         } catch (IOException | RuntimeException e) {
-            endReason = e.toString();
             LOG.log(Level.DEBUG, "reading replies of process {0} ended: {1}", pidText(), e);
         }
-        readerEnded(endReason);
+        readerEnded(ch);
     }
 
-    private void forked(int id, int childPid) {
-        ProcessLink child = forks.get(id);
-        if (child != null) {
-            child.pid.complete((long) childPid);
-            if (child.exit.isDone()) {
-                forks.remove(id);
-            }
-        }
-    }
-
-    private void exited(int id, int status) {
-        ProcessLink child = forks.remove(id);
-        if (child != null) {
-            child.exit.complete(ForkExit.fromWaitStatus(status));
-        }
-    }
-
-    private void handOver() {
+    private void handOver(FdChannel ch) {
         CompletableFuture<ForkChannel> r;
         synchronized (lock) {
             state = State.HANDED_OVER;
             r = running;
         }
         readerDone = true;
-        if (!r.complete(control)) {
-            control.close();
+        if (!r.complete(ch)) {
+            ch.close();
         }
         orphanForks();
     }
 
-    private void readerEnded(String reason) {
+    private void readerEnded(FdChannel ch) {
         readerDone = true;
         orphanForks();
-        CompletableFuture<ForkChannel> r;
         synchronized (lock) {
-            r = running;
+            if (running != null) {
+                failRun();
+            }
         }
-        if (r != null) {
-            failRun();
-        }
-        control.close();
+        ch.close();
         killIfStillAliveLater();
     }
 
     /**
-     * This process will not report on its forks any more (it exited or was run): forks not started yet
-     * failed, and the exits of the others can only be observed from outside.
+     * This process will not report on its forks any more (it ended or was run): forks not started
+     * yet failed, and the ends of the others can only be observed from outside.
      */
     private void orphanForks() {
         for (ProcessLink child : forks.values()) {
@@ -405,10 +419,9 @@ final class ProcessLink {
         forks.clear();
     }
 
-    /** Observe the end of a process this program cannot reap (its template is gone). */
+    /** Observes the end of a process this program cannot reap (its template is gone). */
     private void watchFromOutside() {
-        long p = pid.getNow(-1L);
-        java.util.Optional<ProcessHandle> h = ProcessHandle.of(p);
+        Optional<ProcessHandle> h = ProcessHandle.of(pid.getNow(-1L));
         if (h.isEmpty()) {
             exit.complete(ForkExit.unknown("its template ended first"));
         } else {
@@ -420,16 +433,26 @@ final class ProcessLink {
     private void startFailed(String reason) {
         synchronized (lock) {
             startFailure = reason;
+            closeQueued();
             if (running != null) {
                 failRun();
             }
         }
         pid.complete(-1L);
         exit.complete(ForkExit.unknown("never started: " + reason));
-        control.close();
+        attached.complete(null);
     }
 
-    /** Fails the pending run future with everything known about the process's end. */
+    private void closeQueued() {
+        for (Object o : pending) {
+            if (o instanceof int[]) {
+                closeAll((int[]) o);
+            }
+        }
+        pending.clear();
+    }
+
+    /** Fails the pending run future with everything known about the process's end. Caller holds the lock. */
     private void failRun() {
         CompletableFuture<ForkChannel> r = running;
         if (startFailure != null) {
@@ -437,11 +460,12 @@ final class ProcessLink {
             return;
         }
         killIfStillAliveLater();
+        StderrTail tail = stderrTail();
         // the process reported an error (and exits) or died: wait for its end and its last words
-        exit.thenCompose(e -> stderr.finished().completeOnTimeout(stderr.lines(), spec.exitTimeout().toMillis(),
-                TimeUnit.MILLISECONDS).thenApply(lines -> new ForkException(failureText(), childError, e, lines, writeFailure)))
+        exit.thenCompose(e -> tail.finished().completeOnTimeout(tail.lines(), spec.exitTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .thenApply(lines -> new ForkException(failureText(), childError, e, lines, writeFailure)))
                 .whenComplete((ex, t) -> r.completeExceptionally(ex != null ? ex
-                        : new ForkException(failureText(), childError, null, stderr.lines(), t)));
+                        : new ForkException(failureText(), childError, null, tail.lines(), t)));
     }
 
     private String failureText() {
@@ -466,21 +490,39 @@ final class ProcessLink {
         });
     }
 
+    private StderrTail stderrTail() {
+        StderrTail t = stderr;
+        return t != null ? t : StderrTail.none();
+    }
+
+    private static void closeAll(int[] fds) {
+        if (fds != null) {
+            for (int fd : fds) {
+                Native.closeQuietly(fd);
+            }
+        }
+    }
+
     String pidText() {
         Long p = pid.getNow(null);
         return p == null ? "(starting)" : p < 0 ? "(not started)" : String.valueOf(p);
     }
 
     boolean isAlive() {
-        return !exit.isDone() && !readerDone && writeFailure == null && state != State.CLOSED;
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return false;
+            }
+        }
+        return !exit.isDone() && !readerDone && writeFailure == null && startFailure == null;
+    }
+
+    boolean failedToStart() {
+        return startFailure != null;
     }
 
     /** Called by the cleaner when the Fork object was dropped: a process nobody can run any more exits. */
     void abandoned() {
         close();
-    }
-
-    boolean failedToStart() {
-        return startFailure != null;
     }
 }

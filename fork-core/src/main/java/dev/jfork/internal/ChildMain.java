@@ -6,13 +6,14 @@ import java.io.IOException;
 /**
  * Entry point of every jfork child JVM.
  *
- * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD REPLAY_FD MAX_FRAME ROLE</pre>
+ * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES</pre>
  *
- * Descriptor 0 is the control socket, 2 a pipe to the owner's stderr pump, {@code LIFELINE_FD} the
- * read end of a pipe whose only writer is the owner (end of stream = the owner died), and
- * {@code REPLAY_FD} (or -1) a pipe carrying the template's preparation to replay. {@code ROLE} is
- * {@code template} for processes started to be templates (they warm up the native layer at once)
- * and {@code child} otherwise.
+ * Descriptor 0 is the control socket (to the parent, or first to the template that replays its
+ * preparation), 2 a pipe to the parent's stderr pump, {@code LIFELINE_FD} the read end of a pipe
+ * whose only writer is the owner (end of stream = the owner died), 5 and up the template's
+ * descriptor arguments. {@code ROLE} is {@code template} for processes started to be templates
+ * (they load the native layer and start their spares at once) and {@code child} otherwise;
+ * {@code SPARES} is how many ready forks this process keeps once it is forked from.
  *
  * <p>This is the boot path: pure JDK, {@code java.io} only, so a child is ready as soon as a bare
  * JVM would be.
@@ -29,29 +30,30 @@ public final class ChildMain {
         }
         long owner = Long.parseLong(args[1]);
         int lifeline = Integer.parseInt(args[2]);
-        int replay = Integer.parseInt(args[3]);
-        int maxFrame = Integer.parseInt(args[4]);
+        int maxFrame = Integer.parseInt(args[3]);
+        int spares = Integer.parseInt(args[5]);
         if (lifeline >= 0) {
             watchOwner(lifeline);
         }
-        if ("template".equals(args[5])) {
-            warmUpNativeLayer();
+        ChildServer server = new ChildServer(owner, maxFrame, spares);
+        if ("template".equals(args[4])) {
+            becomeTemplateSoon(server);
         }
-        new ChildServer(owner, maxFrame).serve(replay);
+        server.serve();
     }
 
     /**
-     * A process started as a template will receive descriptors and spawn children: load the native
-     * layer in the background now rather than on the first fork.
+     * A process started as a template will spawn children: load the native layer and start the
+     * spares in the background now, rather than on the first fork.
      */
-    private static void warmUpNativeLayer() {
+    private static void becomeTemplateSoon(ChildServer server) {
         Thread t = new Thread("jfork-warm-up") {
             @Override
             public void run() {
                 try {
-                    Native.load();
-                } catch (LinkageError ignored) {
-                    // reported when a command needs it
+                    server.template().keepSpares();
+                } catch (java.io.IOException | RuntimeException | LinkageError ignored) {
+                    // reported when a fork needs it
                 }
             }
         };

@@ -1,7 +1,6 @@
 package dev.jfork.internal;
 
 import java.io.EOFException;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -24,6 +23,7 @@ import dev.jfork.ForkChannel;
 final class ChildServer {
     private final long owner;
     private final int maxFrame;
+    private final int spares;
     private final StreamChannel control = new StreamChannel(Protocol.FD_CONTROL);
     private final ArgsImpl args = new ArgsImpl();
     private final ReplayLog log = new ReplayLog();
@@ -31,9 +31,10 @@ final class ChildServer {
     /** Set under the control write lock once RUNNING is sent; the socket is the function's after that. */
     private boolean handedOver;
 
-    ChildServer(long owner, int maxFrame) {
+    ChildServer(long owner, int maxFrame, int spares) {
         this.owner = owner;
         this.maxFrame = maxFrame;
+        this.spares = spares;
     }
 
     /** A command failed because of what it asked for (not because the stream is broken). */
@@ -45,11 +46,8 @@ final class ChildServer {
         }
     }
 
-    void serve(int replayFd) {
+    void serve() {
         try {
-            if (replayFd >= 0) {
-                replay(replayFd);
-            }
             InputStream in = control.rawIn();
             while (true) {
                 Protocol.Frame f = Protocol.read(in, maxFrame);
@@ -66,31 +64,6 @@ final class ChildServer {
             fail(Protocol.EXIT_FAILED, e.getMessage(), e.getCause());
         } catch (IOException | RuntimeException | Error e) {
             fail(Protocol.EXIT_FAILED, "child server error: " + e, e);
-        }
-    }
-
-    private void replay(int fd) throws IOException, CommandFailure {
-        FileInputStream in = new FileInputStream(FileDescriptors.of(fd));
-        try {
-            Protocol.Frame f;
-            while ((f = Protocol.read(in, Integer.MAX_VALUE)) != null) {
-                switch (f.type) {
-                    case Protocol.ARG_INHERITED_FD:
-                        args.add(new FdArg(f.u32(0)));
-                        log.fd();
-                        break;
-                    case Protocol.REQUIRE:
-                    case Protocol.EVAL:
-                    case Protocol.ARG_STRINGS:
-                    case Protocol.ARG_BYTES:
-                        execute(f);
-                        break;
-                    default:
-                        throw new Protocol.MalformedFrameException("frame '" + Protocol.printable(f.type) + "' in a replay");
-                }
-            }
-        } finally {
-            in.close();
         }
     }
 
@@ -116,6 +89,11 @@ final class ChildServer {
                 args.add(f.payload);
                 log.frame(Protocol.frame(f.type, f.payload));
                 break;
+            case Protocol.ARG_INHERITED_FD:
+                // from a template only: a descriptor argument this process inherited at spawn
+                args.add(new FdArg(f.u32(0)));
+                log.fd();
+                break;
             case Protocol.ARG_FDS: {
                 int count = f.u32(0);
                 if (count < 1 || count > 253) {
@@ -127,46 +105,59 @@ final class ChildServer {
                 }
                 break;
             }
-            case Protocol.FORK: {
-                int forkId = f.u32(0);
-                int[] fds = FdPassing.receive(Protocol.FD_CONTROL, 2);
-                template().fork(forkId, fds[0], fds[1]);
+            case Protocol.FORK:
+                template().fork(f.u32(0));
                 break;
-            }
             case Protocol.RUN:
                 run(f.utf8(0));
                 break;
             default:
                 throw new Protocol.MalformedFrameException("unknown frame type '" + Protocol.printable(f.type) + "'");
         }
+        TemplateRole t = existingTemplate();
+        if (t != null && f.type != Protocol.FORK) {
+            t.logGrew();
+        }
     }
 
     private void exitQuietly() {
-        if (template != null) {
-            template.awaitReplays();
+        TemplateRole t = existingTemplate();
+        if (t != null) {
+            t.awaitHandOvers();
         }
         System.exit(0);
     }
 
-    private TemplateRole template() throws IOException {
+    /** This process's template role, created (loading the native layer) on first need. */
+    synchronized TemplateRole template() throws IOException {
         if (template == null) {
-            template = new TemplateRole(owner, maxFrame, args, log, this);
+            template = new TemplateRole(owner, maxFrame, spares, args, log, this);
         }
+        return template;
+    }
+
+    private synchronized TemplateRole existingTemplate() {
         return template;
     }
 
     /** Sends a reply frame unless the socket already belongs to the run function. */
     boolean reply(byte[] frame) {
-        synchronized (this) {
-            if (handedOver) {
-                return false;
+        return replyWithFds(frame, null);
+    }
+
+    /** Sends a reply frame followed by a descriptor message (unless the socket belongs to the run function). */
+    synchronized boolean replyWithFds(byte[] frame, int[] fds) {
+        if (handedOver) {
+            return false;
+        }
+        try {
+            control.writeFrame(frame);
+            if (fds != null) {
+                FdPassing.send(Protocol.FD_CONTROL, fds);
             }
-            try {
-                control.writeFrame(frame);
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -210,6 +201,10 @@ final class ChildServer {
 
     private void run(String spec) throws CommandFailure, IOException {
         Method m = findStatic(spec, "run", true);
+        TemplateRole t = existingTemplate();
+        if (t != null) {
+            t.awaitHandOvers(); // forks asked for before run are still delivered
+        }
         synchronized (this) {
             control.writeFrame(Protocol.frame(Protocol.RUNNING, new byte[0]));
             handedOver = true;

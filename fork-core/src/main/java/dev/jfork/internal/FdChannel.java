@@ -70,6 +70,12 @@ public final class FdChannel implements ForkChannel {
     private final Cleaner.Cleanable cleanable;
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
+    /** Native memory for heap-buffer I/O, one per direction, allocated on first use. */
+    private ByteBuffer readBuffer;
+    private ByteBuffer writeBuffer;
+
+    /** Size of the per-channel transfer buffers (larger transfers loop). */
+    private static final int BUFFER_SIZE = 32 * 1024;
 
     public FdChannel(int fd) {
         this.state = new State(fd);
@@ -89,7 +95,11 @@ public final class FdChannel implements ForkChannel {
                 if (dst.isDirect()) {
                     return Native.read(state.fd, dst);
                 }
-                ByteBuffer tmp = ByteBuffer.allocateDirect(Math.min(dst.remaining(), 65536));
+                if (readBuffer == null) {
+                    readBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+                }
+                ByteBuffer tmp = readBuffer;
+                tmp.clear().limit(Math.min(dst.remaining(), tmp.capacity()));
                 int n = Native.read(state.fd, tmp);
                 if (n > 0) {
                     tmp.flip();
@@ -114,12 +124,15 @@ public final class FdChannel implements ForkChannel {
                     }
                     return total;
                 }
-                ByteBuffer tmp = ByteBuffer.allocateDirect(Math.min(src.remaining(), 65536));
+                if (writeBuffer == null) {
+                    writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+                }
+                ByteBuffer tmp = writeBuffer;
                 while (src.hasRemaining()) {
-                    tmp.clear();
                     int chunk = Math.min(tmp.capacity(), src.remaining());
-                    ByteBuffer slice = src.slice();
-                    slice.limit(chunk);
+                    ByteBuffer slice = src.duplicate();
+                    slice.limit(slice.position() + chunk);
+                    tmp.clear();
                     tmp.put(slice).flip();
                     while (tmp.hasRemaining()) {
                         int n = Native.write(state.fd, tmp);
@@ -156,6 +169,18 @@ public final class FdChannel implements ForkChannel {
         synchronized (state) {
             if (!state.closed) {
                 Native.libc().shutdown(state.fd, Native.SHUT_WR);
+            }
+        }
+    }
+
+    /** Receives the descriptor byte of a frame just read (see {@link FdPassing#receive}). */
+    public int[] receiveFds(int count) throws IOException {
+        synchronized (readLock) {
+            state.acquire();
+            try {
+                return FdPassing.receive(state.fd, count);
+            } finally {
+                state.release();
             }
         }
     }

@@ -31,6 +31,8 @@ public final class Native {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int MSG_NOSIGNAL = 0x4000;
     public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_DONTWAIT = 0x40;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
@@ -59,6 +61,10 @@ public final class Native {
         long write(int fd, @In ByteBuffer buf, long count);
 
         long send(int fd, @In ByteBuffer buf, long count, int flags);
+
+        long recv(int fd, @Out ByteBuffer buf, long count, int flags);
+
+        int dup2(int oldfd, int newfd);
 
         long sendmsg(int fd, Pointer msg, int flags);
 
@@ -244,6 +250,25 @@ public final class Native {
             }
             throw new ErrnoException("write", errno, libc().strerror(errno));
         }
+    }
+
+    /** Writes all of {@code bytes} to a socket (send(2) without SIGPIPE). */
+    public static void sendFully(int fd, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
+        b.put(bytes).flip();
+        while (b.hasRemaining()) {
+            write(fd, b);
+        }
+    }
+
+    /**
+     * Whether the peer of a socket is still there and has sent nothing: a non-blocking peek that
+     * returns true only on EAGAIN (end of stream, an error or pending data all mean "not idle").
+     */
+    public static boolean isIdlePeer(int fd) {
+        ByteBuffer one = ByteBuffer.allocateDirect(1);
+        long n = libc().recv(fd, one, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && errno() == EAGAIN;
     }
 
     /** Writes all of {@code bytes} with write(2) (any descriptor, pipes included). */

@@ -38,12 +38,12 @@ public final class Protocol {
     public static final byte ARG_BYTES = 'B';
     /** Append descriptors: u32 count, then the descriptor byte carrying count fds. */
     public static final byte ARG_FDS = 'D';
-    /** Fork: u32 forkId, then the descriptor byte carrying [control socket, stderr pipe]. */
+    /** Fork: u32 forkId. The reply FORKED carries the new process's sockets. */
     public static final byte FORK = 'F';
     /** Enter the run function: UTF-8 function name. */
     public static final byte RUN = 'X';
 
-    // ---- template -> new child (replay pipe only) ----
+    // ---- template -> new child (replay) ----
     /** Append a descriptor argument that was inherited at spawn: u32 fd number. */
     public static final byte ARG_INHERITED_FD = 'I';
 
@@ -52,7 +52,7 @@ public final class Protocol {
     public static final byte RUNNING = 'r';
     /** A command failed: UTF-8 report. The process exits right after sending it. */
     public static final byte FAILED = '!';
-    /** A fork was started: u32 forkId, u32 pid. */
+    /** A fork was started: u32 forkId, u32 pid, then the descriptor byte carrying [control socket, stderr pipe read end]. */
     public static final byte FORKED = 'p';
     /** A forked process was reaped: u32 forkId, u32 raw wait status. */
     public static final byte EXITED = 'x';
@@ -69,7 +69,6 @@ public final class Protocol {
     /** Descriptor numbers in a freshly spawned child. */
     public static final int FD_CONTROL = 0;
     public static final int FD_LIFELINE = 3;
-    public static final int FD_REPLAY = 4;
     public static final int FD_FIRST_INHERITED_ARG = 5;
 
     /** A protocol violation: bad type, bad length, bad payload. */

@@ -1,36 +1,68 @@
 package dev.jfork.internal;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a process has been prepared with, in order, so that a fork can be brought to the same
  * state: {@code require}, {@code eval} and argument frames as received, and a marker for each
- * descriptor argument. A fork inherits the descriptors at fixed numbers when it is spawned, so
- * the replay names those numbers instead of passing descriptors again.
+ * descriptor argument. A fork inherits the descriptor arguments that existed when it was spawned
+ * at fixed numbers, so its replay names those numbers ({@link Protocol#ARG_INHERITED_FD}); later
+ * ones are passed with {@code SCM_RIGHTS} like any {@code sendFd}.
  */
 final class ReplayLog {
-    private static final Object FD_MARKER = new Object();
+    /** The k-th descriptor argument (counting descriptor arguments only). */
+    private static final class FdMarker {
+        final int ordinal;
+
+        FdMarker(int ordinal) {
+            this.ordinal = ordinal;
+        }
+    }
 
     private final List<Object> entries = new ArrayList<Object>();
+    private int fdCount;
 
     synchronized void frame(byte[] frame) {
         entries.add(frame);
+        notifyAll();
     }
 
     synchronized void fd() {
-        entries.add(FD_MARKER);
+        entries.add(new FdMarker(fdCount++));
+        notifyAll();
     }
 
-    /** The replay stream for a fork whose k-th descriptor argument is inherited at {@code firstFd + k}. */
-    synchronized byte[] render(int firstFd) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int k = 0;
-        for (Object e : entries) {
-            byte[] f = e == FD_MARKER ? Protocol.frame(Protocol.ARG_INHERITED_FD, Protocol.ints(firstFd + k++)) : (byte[]) e;
-            out.write(f, 0, f.length);
+    synchronized int size() {
+        return entries.size();
+    }
+
+    /**
+     * Writes entries {@code [from, to)} to a fork's control socket.
+     *
+     * @param inherited how many descriptor arguments the fork inherited at spawn
+     * @param fds       this process's descriptor arguments, in order
+     * @return {@code to}, the new position
+     */
+    int writeTo(int socket, int from, int to, int inherited, List<FdArg> fds) throws IOException {
+        List<Object> todo;
+        synchronized (this) {
+            todo = new ArrayList<Object>(entries.subList(from, to));
         }
-        return out.toByteArray();
+        for (Object e : todo) {
+            if (e instanceof FdMarker) {
+                int k = ((FdMarker) e).ordinal;
+                if (k < inherited) {
+                    Native.sendFully(socket, Protocol.frame(Protocol.ARG_INHERITED_FD, Protocol.ints(Protocol.FD_FIRST_INHERITED_ARG + k)));
+                } else {
+                    Native.sendFully(socket, Protocol.frame(Protocol.ARG_FDS, Protocol.ints(1)));
+                    FdPassing.send(socket, new int[] {fds.get(k).intValue()});
+                }
+            } else {
+                Native.sendFully(socket, (byte[]) e);
+            }
+        }
+        return to;
     }
 }

@@ -1,38 +1,87 @@
 package dev.jfork.internal;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
- * What a child does when it is forked: it becomes a template. For each {@code FORK} frame it spawns
- * a new JVM with its own command line, hands it the parent's control socket and stderr pipe, the
- * owner's lifeline and every descriptor argument at fixed numbers, feeds it the replay of its own
- * preparation through a pipe, reports the pid, reaps it and reports how it ended.
+ * What a process does once it is forked from: it becomes a template. Every fork is a new JVM with
+ * the template's own command line, connected to the template by a socketpair and a stderr pipe
+ * that the template creates; the template writes its replay log to the new JVM over that socket
+ * and then hands both ends over to the parent in the {@link Protocol#FORKED} reply. From then on the
+ * parent talks to the fork directly; the template only reaps it and reports its exit.
+ *
+ * <p>Because the socket exists before the parent asks, forks can be started <em>ahead of time</em>:
+ * the template keeps {@code spares} of them, already replayed to its current state, and a fork
+ * request hands one over at once (a spare behind the template's state first gets the difference).
+ * A spare runs nothing but the template's own preparation before it is handed over, needs no native
+ * code (its descriptors are inherited at spawn), and exits with its template (end of stream on its
+ * socket). A spare found dead or failed at hand-over is discarded and a fresh process started.
  *
  * <p>A failed fork is reported with {@link Protocol#FORK_FAILED}; the template lives on (unlike
  * AnyEvent::Fork, where a failed fork kills the template).
  */
 final class TemplateRole {
+    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** After this many spares in a row die before being handed over, stop keeping spares. */
+    private static final int SPARE_FAILURES_TOLERATED = 3;
+
+    /** A started process not yet (or just) handed to a parent. */
+    private final class Spare {
+        final int pid;
+        final int control;
+        final int stderr;
+        final int inherited;
+        int position;
+        /** Taken for a hand-over: only the hand-over closes its descriptors from then on. */
+        volatile boolean taken;
+        boolean handed;
+        int forkId;
+        Integer status;
+
+        Spare(int pid, int control, int stderr, int inherited) {
+            this.pid = pid;
+            this.control = control;
+            this.stderr = stderr;
+            this.inherited = inherited;
+        }
+
+        /** Writes what the template was prepared with since the last catch-up, up to entry {@code upTo}. */
+        synchronized void catchUp(int upTo) throws IOException {
+            if (upTo > position) {
+                position = log.writeTo(control, position, upTo, inherited, args.fds());
+            }
+        }
+    }
+
     private final long owner;
     private final int maxFrame;
+    private final int spareTarget;
     private final ArgsImpl args;
     private final ReplayLog log;
     private final ChildServer server;
     private final List<String> commandPrefix;
     private final List<String> environment;
-    private int pendingReplays;
 
-    TemplateRole(long owner, int maxFrame, ArgsImpl args, ReplayLog log, ChildServer server) throws IOException {
+    // guarded by this
+    private final ArrayDeque<Spare> idle = new ArrayDeque<>();
+    private int starting;
+    private int pendingHandOvers;
+    private int spareFailures;
+    private boolean logGrew;
+    private boolean keeperStarted;
+
+    TemplateRole(long owner, int maxFrame, int spareTarget, ArgsImpl args, ReplayLog log, ChildServer server) throws IOException {
         Native.load();
         this.owner = owner;
         this.maxFrame = maxFrame;
+        this.spareTarget = spareTarget;
         this.args = args;
         this.log = log;
         this.server = server;
@@ -64,68 +113,53 @@ final class TemplateRole {
         return argv;
     }
 
-    void fork(int forkId, int controlFd, int stderrFd) {
-        int[] replay = null;
-        try {
-            replay = Native.pipe();
-            List<FdArg> fds = args.fds();
-            int[] map = new int[Protocol.FD_FIRST_INHERITED_ARG + fds.size()];
-            map[Protocol.FD_CONTROL] = controlFd;
-            map[1] = 1;
-            map[2] = stderrFd;
-            map[Protocol.FD_LIFELINE] = Protocol.FD_LIFELINE;
-            map[Protocol.FD_REPLAY] = replay[0];
-            for (int k = 0; k < fds.size(); k++) {
-                map[Protocol.FD_FIRST_INHERITED_ARG + k] = fds.get(k).intValue();
+    // ------------------------------------------------------------------ forking
+
+    /**
+     * Handles a FORK command (main thread): hand over a spare, or start a fresh process. The fork gets
+     * the template's state as of now; commands the template receives later are not its business.
+     */
+    void fork(int forkId) {
+        int state = log.size(); // the main thread is the only one that appends to the log
+        Spare s = takeIdle();
+        if (s == null) {
+            try {
+                s = spawn();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e.toString())));
+                return;
             }
-            List<String> argv = new ArrayList<>(commandPrefix);
-            argv.add(String.valueOf(Protocol.VERSION));
-            argv.add(String.valueOf(owner));
-            argv.add(String.valueOf(Protocol.FD_LIFELINE));
-            argv.add(String.valueOf(Protocol.FD_REPLAY));
-            argv.add(String.valueOf(maxFrame));
-            argv.add("child");
-            int pid = Spawner.spawn(argv, environment, null, map);
-            Native.closeQuietly(replay[0]);
-            server.reply(Protocol.frame(Protocol.FORKED, Protocol.ints(forkId, pid)));
-            writeReplay(replay[1], log.render(Protocol.FD_FIRST_INHERITED_ARG));
-            CompletableFuture<Integer> exit = Reaper.watch(pid);
-            exit.whenComplete(new BiConsumer<Integer, Throwable>() {
-                @Override
-                public void accept(Integer status, Throwable error) {
-                    if (status != null) {
-                        server.reply(Protocol.frame(Protocol.EXITED, Protocol.ints(forkId, status)));
-                    }
-                }
-            });
-        } catch (IOException | RuntimeException | LinkageError e) {
-            if (replay != null) {
-                Native.closeQuietly(replay[0]);
-                Native.closeQuietly(replay[1]);
-            }
-            server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e.toString())));
-        } finally {
-            Native.closeQuietly(controlFd);
-            Native.closeQuietly(stderrFd);
         }
+        handOverLater(s, forkId, state);
+        keepSpares();
     }
 
-    /** The replay may exceed the pipe buffer, so it is written by its own thread while the child reads. */
-    private void writeReplay(int fd, byte[] bytes) {
+    private Spare takeIdle() {
+        Spare s;
         synchronized (this) {
-            pendingReplays++;
+            s = idle.pollFirst();
+        }
+        if (s != null) {
+            synchronized (s) { // waits for a catch-up by the keeper that is under way
+                s.taken = true;
+            }
+        }
+        return s;
+    }
+
+    /** Hands over in another thread: the catch-up may exceed the socket buffer and must not block commands. */
+    private void handOverLater(Spare s, int forkId, int state) {
+        synchronized (this) {
+            pendingHandOvers++;
         }
         DaemonThreads.execute(new Runnable() {
             @Override
             public void run() {
                 try {
-                    Native.writeFully(fd, bytes);
-                } catch (IOException ignored) {
-                    // the child died before reading its replay; its exit is reported by the reaper
+                    handOver(s, forkId, state, true);
                 } finally {
-                    Native.closeQuietly(fd);
                     synchronized (TemplateRole.this) {
-                        pendingReplays--;
+                        pendingHandOvers--;
                         TemplateRole.this.notifyAll();
                     }
                 }
@@ -133,20 +167,229 @@ final class TemplateRole {
         });
     }
 
-    /**
-     * Waits until every fork has its whole replay (each either reads it or dies), so that a template
-     * closed right after a fork does not leave that fork half-prepared.
-     */
-    synchronized void awaitReplays() {
-        boolean interrupted = false;
-        while (pendingReplays > 0) {
+    private void handOver(Spare s, int forkId, int state, boolean mayRetry) {
+        try {
+            s.catchUp(state);
+            // a spare that died, or failed on its replay and said so, is not handed out
+            if (!Native.isIdlePeer(s.control)) {
+                throw new IOException("process " + s.pid + " ended or failed before it was handed over");
+            }
+            synchronized (s) {
+                s.forkId = forkId;
+            }
+            boolean sent = server.replyWithFds(Protocol.frame(Protocol.FORKED, Protocol.ints(forkId, s.pid)),
+                    new int[] {s.control, s.stderr});
+            Native.closeQuietly(s.control);
+            Native.closeQuietly(s.stderr);
+            if (!sent) {
+                return; // the parent is gone or this process was run; the fork sees end of stream and exits
+            }
+            synchronized (s) {
+                s.handed = true;
+                if (s.status != null) {
+                    server.reply(Protocol.frame(Protocol.EXITED, Protocol.ints(forkId, s.status)));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Native.closeQuietly(s.control);
+            Native.closeQuietly(s.stderr);
+            Native.kill(s.pid, Native.SIGKILL);
+            LOG.log(Level.DEBUG, "discarding process {0}: {1}", s.pid, e);
+            if (!mayRetry) {
+                server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e.toString())));
+                return;
+            }
             try {
-                wait();
-            } catch (InterruptedException e) {
-                interrupted = true;
+                handOver(spawn(), forkId, state, false);
+            } catch (IOException | RuntimeException | LinkageError e2) {
+                server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e2.toString())));
             }
         }
-        if (interrupted) {
+    }
+
+    /** Starts a process prepared with nothing yet (its catch-up writes the whole log). */
+    private Spare spawn() throws IOException {
+        int[] socket = Native.socketPair();
+        int[] err = null;
+        try {
+            err = Native.pipe();
+            List<FdArg> fds = args.fds();
+            int[] map = new int[Protocol.FD_FIRST_INHERITED_ARG + fds.size()];
+            map[Protocol.FD_CONTROL] = socket[1];
+            map[1] = 1;
+            map[2] = err[1];
+            map[Protocol.FD_LIFELINE] = Protocol.FD_LIFELINE;
+            map[Protocol.FD_LIFELINE + 1] = -1;
+            for (int k = 0; k < fds.size(); k++) {
+                map[Protocol.FD_FIRST_INHERITED_ARG + k] = fds.get(k).intValue();
+            }
+            List<String> argv = new ArrayList<>(commandPrefix);
+            argv.add(String.valueOf(Protocol.VERSION));
+            argv.add(String.valueOf(owner));
+            argv.add(String.valueOf(Protocol.FD_LIFELINE));
+            argv.add(String.valueOf(maxFrame));
+            argv.add("child");
+            argv.add(String.valueOf(spareTarget));
+            int pid = Spawner.spawn(argv, environment, null, map);
+            Spare s = new Spare(pid, socket[0], err[0], fds.size());
+            socket[0] = -1;
+            err[0] = -1;
+            watch(s);
+            return s;
+        } finally {
+            Native.closeQuietly(socket[0]);
+            Native.closeQuietly(socket[1]);
+            if (err != null) {
+                Native.closeQuietly(err[0]);
+                Native.closeQuietly(err[1]);
+            }
+        }
+    }
+
+    /** Reaps a started process; reports its exit once it belongs to a parent, else drops it. */
+    private void watch(Spare s) {
+        Reaper.watch(s.pid).whenComplete(new java.util.function.BiConsumer<Integer, Throwable>() {
+            @Override
+            public void accept(Integer status, Throwable error) {
+                int st = status != null ? status : 0xff00;
+                boolean report;
+                synchronized (s) {
+                    s.status = st;
+                    report = s.handed;
+                }
+                if (report) {
+                    server.reply(Protocol.frame(Protocol.EXITED, Protocol.ints(s.forkId, st)));
+                    return;
+                }
+                boolean wasIdle;
+                synchronized (TemplateRole.this) {
+                    wasIdle = idle.remove(s);
+                    if (wasIdle) {
+                        spareFailures++;
+                        TemplateRole.this.notifyAll();
+                    }
+                }
+                if (wasIdle) {
+                    Native.closeQuietly(s.control);
+                    Native.closeQuietly(s.stderr);
+                    LOG.log(Level.WARNING, "jfork spare process {0} ended before it was used (status {1})", s.pid, st);
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ spares
+
+    /** Tells the spare keeper that the template was prepared further (idle spares catch up). */
+    synchronized void logGrew() {
+        logGrew = true;
+        notifyAll();
+    }
+
+    /** Starts the spare keeper (once), which keeps {@code spares} processes started and caught up. */
+    synchronized void keepSpares() {
+        if (spareTarget <= 0 || keeperStarted) {
+            return;
+        }
+        keeperStarted = true;
+        Thread t = new Thread("jfork-spare-keeper") {
+            @Override
+            public void run() {
+                keeper();
+            }
+        };
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void keeper() {
+        while (true) {
+            boolean spawnOne;
+            List<Spare> toCatchUp;
+            synchronized (this) {
+                while (spareFailures < SPARE_FAILURES_TOLERATED && idle.size() + starting >= spareTarget && !logGrew) {
+                    waitQuietly();
+                }
+                if (spareFailures >= SPARE_FAILURES_TOLERATED) {
+                    LOG.log(Level.WARNING, "jfork: {0} spare processes in a row ended before use; not keeping spares any more",
+                            spareFailures);
+                    return;
+                }
+                logGrew = false;
+                toCatchUp = new ArrayList<>(idle);
+                spawnOne = idle.size() + starting < spareTarget;
+                if (spawnOne) {
+                    starting++;
+                }
+            }
+            for (Spare s : toCatchUp) {
+                catchUpIdle(s);
+            }
+            if (spawnOne) {
+                startSpare();
+            }
+        }
+    }
+
+    private void startSpare() {
+        Spare s = null;
+        try {
+            s = spawn();
+            s.catchUp(log.size());
+        } catch (IOException | RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "jfork: cannot start a spare process: {0}", e.toString());
+            synchronized (this) {
+                spareFailures++;
+            }
+            if (s != null) {
+                Native.kill(s.pid, Native.SIGKILL);
+                Native.closeQuietly(s.control);
+                Native.closeQuietly(s.stderr);
+            }
+            s = null;
+        }
+        synchronized (this) {
+            starting--;
+            if (s != null) {
+                boolean dead;
+                synchronized (s) {
+                    dead = s.status != null;
+                }
+                if (!dead) {
+                    idle.addLast(s);
+                    spareFailures = 0;
+                }
+            }
+        }
+    }
+
+    private void catchUpIdle(Spare s) {
+        synchronized (s) {
+            if (s.taken || s.status != null) {
+                return;
+            }
+            try {
+                s.catchUp(log.size());
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "spare {0} could not catch up: {1}", s.pid, e);
+            }
+        }
+    }
+
+    /**
+     * Waits until every requested fork has been handed over (or has failed), so that a template
+     * that is closed or run right after a fork still delivers it.
+     */
+    synchronized void awaitHandOvers() {
+        while (pendingHandOvers > 0) {
+            waitQuietly();
+        }
+    }
+
+    private void waitQuietly() {
+        try {
+            wait();
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

@@ -1,0 +1,680 @@
+package dev.jfork.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.ForkExit;
+import dev.jfork.JvmSpec;
+
+/**
+ * How fast fork-core makes processes, against a bare JVM with the same flags.
+ *
+ * <p>Variants, measured interleaved (round-robin, warm-up rounds excluded):
+ * <ul>
+ *   <li>{@code exec}: {@code Fork.exec().run(fn)};
+ *   <li>{@code create}: {@code Fork.create().run(fn)} (a fork of the default template);
+ *   <li>{@code fork}: {@code template.fork().run(fn)}, template = {@code Fork.exec().require(BenchChild)};
+ *   <li>{@code bare}: {@code ProcessBuilder} running {@link BareMain} with the command line of a
+ *       jfork child ({@code java}, options, {@code -cp}) up to its main class.
+ * </ul>
+ * For each: start until the run function was entered ({@code run} future completed; for the bare
+ * JVM: first byte on its stdout) and start until its exit was seen ({@code onExit} completed; for
+ * the bare JVM: {@code waitFor} returned). Then processes per second, back to back for a number
+ * of seconds with 1 and with 2 in flight, again interleaved in slices.
+ *
+ * <p>Options ({@code --name=value} or {@code name=value} arguments, else system property
+ * {@code bench.name}): {@code rounds} (15), {@code warmup} (3), {@code seconds} (10, per variant and
+ * in-flight count), {@code slice} (2, seconds per interleaved slice of the sustained phase),
+ * {@code inflight} ({@code 1,2}), {@code variants} ({@code exec,create,fork,bare}), {@code java}
+ * (the children's {@code java}; default the current one), {@code report} (also write the Markdown
+ * report to this file).
+ */
+public final class SpawnBench {
+    private SpawnBench() {}
+
+    static final String FUNCTION = BenchChild.class.getName() + ".run";
+    private static final long TIMEOUT_SECONDS = 60;
+    private static final String CHILD_MAIN = "dev.jfork.internal.ChildMain";
+
+    // ------------------------------------------------------------------ options
+
+    static final class Options {
+        int rounds = 15;
+        int warmup = 3;
+        double seconds = 10;
+        double slice = 2;
+        List<Integer> inflight = List.of(1, 2);
+        List<String> variants = List.of("exec", "create", "fork", "bare");
+        Path java;
+        String report;
+
+        static Options parse(String[] args) {
+            Map<String, String> given = new LinkedHashMap<>();
+            for (String key : new String[] {"rounds", "warmup", "seconds", "slice", "inflight", "variants", "java", "report"}) {
+                String v = System.getProperty("bench." + key);
+                if (v != null) {
+                    given.put(key, v);
+                }
+            }
+            for (String a : args) {
+                String s = a.startsWith("--") ? a.substring(2) : a;
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("expected name=value or --name=value, got: " + a);
+                }
+                given.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+            Options o = new Options();
+            for (Map.Entry<String, String> e : given.entrySet()) {
+                String v = e.getValue().trim();
+                if (v.isEmpty()) {
+                    continue; // an empty value (e.g. an unset Maven property) means "default"
+                }
+                switch (e.getKey()) {
+                    case "rounds":
+                        o.rounds = Integer.parseInt(v);
+                        break;
+                    case "warmup":
+                        o.warmup = Integer.parseInt(v);
+                        break;
+                    case "seconds":
+                        o.seconds = Double.parseDouble(v);
+                        break;
+                    case "slice":
+                        o.slice = Double.parseDouble(v);
+                        break;
+                    case "inflight": {
+                        List<Integer> l = new ArrayList<>();
+                        for (String p : v.split(",")) {
+                            if (!p.isBlank()) {
+                                l.add(Integer.parseInt(p.trim()));
+                            }
+                        }
+                        o.inflight = l;
+                        break;
+                    }
+                    case "variants": {
+                        List<String> l = new ArrayList<>();
+                        for (String p : v.split(",")) {
+                            String name = p.trim();
+                            if (!List.of("exec", "create", "fork", "bare").contains(name)) {
+                                throw new IllegalArgumentException("unknown variant " + name + " (exec, create, fork, bare)");
+                            }
+                            l.add(name);
+                        }
+                        o.variants = l;
+                        break;
+                    }
+                    case "java":
+                        o.java = Paths.get(v).toAbsolutePath();
+                        break;
+                    case "report":
+                        o.report = v;
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unknown option " + e.getKey()
+                                + " (rounds, warmup, seconds, slice, inflight, variants, java, report)");
+                }
+            }
+            if (o.rounds < 1 || o.warmup < 0 || o.seconds < 0 || o.slice <= 0) {
+                throw new IllegalArgumentException("need rounds >= 1, warmup >= 0, seconds >= 0, slice > 0");
+            }
+            return o;
+        }
+    }
+
+    // ------------------------------------------------------------------ variants
+
+    /** One way of making a process; {@link #once} makes one and returns {run-entered, exit-seen} in ns. */
+    abstract static class Variant {
+        final String key;
+        final String label;
+        final List<Double> entered = new ArrayList<>();
+        final List<Double> exited = new ArrayList<>();
+        final Map<Integer, long[]> sustained = new LinkedHashMap<>(); // inflight -> {processes, nanos, failures}
+
+        Variant(String key, String label) {
+            this.key = key;
+            this.label = label;
+        }
+
+        abstract long[] once() throws Exception;
+    }
+
+    /** A jfork variant: make the Fork, run the trivial function, wait for run entered and exit seen. */
+    static final class JforkVariant extends Variant {
+        private final java.util.function.Supplier<Fork> starter;
+
+        JforkVariant(String key, String label, java.util.function.Supplier<Fork> starter) {
+            super(key, label);
+            this.starter = starter;
+        }
+
+        @Override
+        long[] once() throws Exception {
+            long t0 = System.nanoTime();
+            Fork f = starter.get();
+            CompletableFuture<Long> entered = f.run(FUNCTION).thenApply(SpawnBench::enteredAt);
+            CompletableFuture<Long> exited = f.onExit().thenApply(SpawnBench::exitedAt);
+            long tRun = await(entered, f);
+            long tExit = await(exited, f);
+            return new long[] {tRun - t0, tExit - t0};
+        }
+    }
+
+    /** The bare JVM: ProcessBuilder with the child's command line and {@link BareMain}. */
+    static final class BareVariant extends Variant {
+        private final List<String> command;
+
+        BareVariant(String label, List<String> command) {
+            super("bare", label);
+            this.command = command;
+        }
+
+        @Override
+        long[] once() throws Exception {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            try (InputStream in = p.getInputStream()) {
+                int b = in.read();
+                long tOut = System.nanoTime();
+                if (b < 0) {
+                    throw new IOException("bare JVM wrote nothing (exit " + p.waitFor() + ")");
+                }
+                if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new TimeoutException("bare JVM did not exit within " + TIMEOUT_SECONDS + " s");
+                }
+                long tExit = System.nanoTime();
+                if (p.exitValue() != 0) {
+                    throw new IOException("bare JVM exited with " + p.exitValue());
+                }
+                return new long[] {tOut - t0, tExit - t0};
+            } finally {
+                p.getErrorStream().close();
+                p.getOutputStream().close();
+            }
+        }
+    }
+
+    static long enteredAt(ForkChannel channel) {
+        long t = System.nanoTime();
+        try {
+            channel.close(); // our end; the child's function returns at once anyway
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return t;
+    }
+
+    static long exitedAt(ForkExit exit) {
+        long t = System.nanoTime();
+        if (!exit.isSuccess()) {
+            throw new IllegalStateException("child " + exit);
+        }
+        return t;
+    }
+
+    static long await(CompletableFuture<Long> f, Fork fork) throws Exception {
+        try {
+            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof Exception ? (Exception) c : e;
+        } catch (TimeoutException e) {
+            throw new TimeoutException(fork + ": no answer within " + TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    // ------------------------------------------------------------------ main
+
+    public static void main(String[] args) throws Exception {
+        Options o = Options.parse(args);
+        String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        String loadStart = loadAverage();
+        Path currentJava = Paths.get(System.getProperty("java.home"), "bin", "java");
+        Path java = o.java != null ? o.java : currentJava;
+        boolean customJava = !java.equals(currentJava);
+        if (customJava) {
+            // the default template (Fork.create) is started with JvmSpec.defaults(), which reads this
+            System.setProperty("jfork.java", java.toString());
+        }
+        JvmSpec spec = JvmSpec.builder().java(java).build();
+        String childVm = probeVersion(java);
+        int feature = featureOf(childVm);
+        log("children: " + java + " = " + childVm);
+
+        // the jfork child's real command line, read from /proc, and the bare command derived from it
+        List<String> childArgv = execChildCommandLine(customJava, spec);
+        int main = childArgv.indexOf(CHILD_MAIN);
+        if (main < 0) {
+            throw new IllegalStateException("no " + CHILD_MAIN + " in the child's command line " + childArgv);
+        }
+        List<String> bare = new ArrayList<>(childArgv.subList(0, main));
+        bare.add(BareMain.class.getName());
+        List<String> expected = expectedBareCommand(spec, feature);
+        boolean matches = expected.equals(bare);
+        if (!matches) {
+            log("NOTE: the bare command built from JvmSpec + ChildCommand's rules differs from the child's /proc cmdline;"
+                    + " using the /proc one.\n  built: " + expected + "\n  /proc: " + bare);
+        }
+        log("bare JVM command: " + abbreviate(bare));
+
+        Fork template = null;
+        List<Variant> variants = new ArrayList<>();
+        for (String v : o.variants) {
+            switch (v) {
+                case "exec":
+                    variants.add(new JforkVariant("exec", customJava ? "jfork `Fork.exec(spec).run(fn)`" : "jfork `Fork.exec().run(fn)`",
+                            customJava ? () -> Fork.exec(spec) : Fork::exec));
+                    break;
+                case "create":
+                    variants.add(new JforkVariant("create", "jfork `Fork.create().run(fn)`", Fork::create));
+                    break;
+                case "fork": {
+                    Fork t = (customJava ? Fork.exec(spec) : Fork.exec()).require(BenchChild.class.getName());
+                    template = t;
+                    variants.add(new JforkVariant("fork", "jfork `template.fork().run(fn)`", t::fork));
+                    break;
+                }
+                default:
+                    variants.add(new BareVariant("bare JVM, `ProcessBuilder` (run-entered = first stdout byte)", bare));
+                    break;
+            }
+        }
+
+        try {
+            latencyRounds(o, variants);
+            sustainedPhase(o, variants);
+        } finally {
+            shutdown(template, o.variants.contains("create"));
+        }
+        String loadEnd = loadAverage();
+        int leftovers = awaitNoChildren(10_000);
+
+        String report = report(o, started, loadStart, loadEnd, java, childVm, variants, bare, matches, leftovers);
+        System.out.println();
+        System.out.println(report);
+        System.out.flush();
+        if (o.report != null) {
+            Path out = Paths.get(o.report);
+            if (out.getParent() != null) {
+                Files.createDirectories(out.getParent());
+            }
+            Files.write(out, report.getBytes(StandardCharsets.UTF_8));
+            log("report written to " + out.toAbsolutePath());
+        }
+        if (leftovers != 0) {
+            System.exit(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ phases
+
+    private static void latencyRounds(Options o, List<Variant> variants) throws Exception {
+        int total = o.warmup + o.rounds;
+        for (int r = 0; r < total; r++) {
+            StringBuilder line = new StringBuilder(r < o.warmup ? "warm-up " + (r + 1) + "/" + o.warmup
+                    : "round " + (r - o.warmup + 1) + "/" + o.rounds);
+            line.append(" (ms to run-entered / exit-seen):");
+            for (Variant v : variants) {
+                long[] t = v.once();
+                double a = t[0] / 1e6;
+                double b = t[1] / 1e6;
+                if (r >= o.warmup) {
+                    v.entered.add(a);
+                    v.exited.add(b);
+                }
+                line.append(String.format(Locale.ROOT, "  %s %.1f/%.1f", v.key, a, b));
+            }
+            log(line.toString());
+        }
+    }
+
+    private static void sustainedPhase(Options o, List<Variant> variants) throws InterruptedException {
+        if (o.seconds <= 0 || o.inflight.isEmpty()) {
+            return;
+        }
+        int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
+        double sliceSeconds = o.seconds / slices;
+        log(String.format(Locale.ROOT, "sustained: %.1f s per variant and in-flight count, %d interleaved slice(s) of %.1f s",
+                o.seconds, slices, sliceSeconds));
+        for (int s = 0; s < slices; s++) {
+            StringBuilder line = new StringBuilder("slice " + (s + 1) + "/" + slices + " (processes/s):");
+            for (int k : o.inflight) {
+                for (Variant v : variants) {
+                    long[] r = sustain(v, k, sliceSeconds);
+                    long[] acc = v.sustained.computeIfAbsent(k, x -> new long[3]);
+                    acc[0] += r[0];
+                    acc[1] += r[1];
+                    acc[2] += r[2];
+                    line.append(String.format(Locale.ROOT, "  %s×%d %.1f", v.key, k, r[0] * 1e9 / r[1]));
+                }
+            }
+            log(line.toString());
+        }
+    }
+
+    /**
+     * Runs {@code inflight} back-to-back loops of {@link Variant#once} until the deadline; loops
+     * finish the process they have started. Returns {processes, elapsed ns until the last exit,
+     * failures}.
+     */
+    private static long[] sustain(Variant v, int inflight, double seconds) throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        AtomicInteger failures = new AtomicInteger();
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        Thread[] threads = new Thread[inflight];
+        for (int i = 0; i < inflight; i++) {
+            threads[i] = new Thread(() -> {
+                while (System.nanoTime() < deadline) {
+                    try {
+                        v.once();
+                        done.incrementAndGet();
+                    } catch (Exception e) {
+                        if (failures.incrementAndGet() <= 3) {
+                            log("FAILED in sustained " + v.key + ": " + e);
+                        }
+                    }
+                }
+            }, "bench-" + v.key + "-" + i);
+            threads[i].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return new long[] {done.get(), System.nanoTime() - start, failures.get()};
+    }
+
+    private static void shutdown(Fork template, boolean usedDefault) throws Exception {
+        List<CompletableFuture<ForkExit>> ends = new ArrayList<>();
+        if (template != null) {
+            template.close();
+            ends.add(template.onExit());
+        }
+        if (usedDefault) {
+            Fork t = Fork.defaultTemplate();
+            t.close();
+            ends.add(t.onExit());
+        }
+        for (CompletableFuture<ForkExit> e : ends) {
+            try {
+                log("template " + e.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            } catch (TimeoutException | ExecutionException ex) {
+                log("WARNING: a template did not end: " + ex);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ command lines
+
+    /** The command line of a process made with {@code Fork.exec}, read from {@code /proc}; it is closed unused. */
+    private static List<String> execChildCommandLine(boolean customJava, JvmSpec spec) throws Exception {
+        Fork probe = customJava ? Fork.exec(spec) : Fork.exec();
+        try {
+            long pid = probe.pid().orElseThrow();
+            return cmdline(pid);
+        } finally {
+            probe.close();
+            probe.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    /** What {@code ChildCommand.argv} gives for {@code spec}, up to the main class (here {@link BareMain}). */
+    private static List<String> expectedBareCommand(JvmSpec spec, int feature) {
+        List<String> c = new ArrayList<>();
+        c.add(spec.java().toString());
+        c.addAll(spec.jvmOptions());
+        for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
+            c.add("-D" + p.getKey() + "=" + p.getValue());
+        }
+        c.add("--add-opens=java.base/java.io=ALL-UNNAMED");
+        c.add("--enable-native-access=ALL-UNNAMED");
+        if (feature >= 23) {
+            c.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        c.add("-cp");
+        c.add(String.join(File.pathSeparator, spec.classPath()));
+        c.add(BareMain.class.getName());
+        return c;
+    }
+
+    static List<String> cmdline(long pid) throws IOException {
+        byte[] raw = Files.readAllBytes(Paths.get("/proc", String.valueOf(pid), "cmdline"));
+        List<String> argv = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == 0) {
+                argv.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        return argv;
+    }
+
+    private static String abbreviate(List<String> command) {
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < command.size(); i++) {
+            String a = command.get(i);
+            if (i > 0 && "-cp".equals(command.get(i - 1))) {
+                int n = a.split(File.pathSeparator).length;
+                shown.add("<" + n + " class path entries>");
+            } else {
+                shown.add(a);
+            }
+        }
+        return String.join(" ", shown);
+    }
+
+    private static String probeVersion(Path java) throws Exception {
+        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), Probe.class.getName())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (p.waitFor() != 0 || out.isEmpty()) {
+                throw new IOException("cannot run " + java + " (exit " + p.exitValue() + ")");
+            }
+            return out;
+        }
+    }
+
+    private static int featureOf(String vmVersion) {
+        int end = 0;
+        while (end < vmVersion.length() && Character.isDigit(vmVersion.charAt(end))) {
+            end++;
+        }
+        return Integer.parseInt(vmVersion.substring(0, end));
+    }
+
+    // ------------------------------------------------------------------ machine and leftovers
+
+    static String loadAverage() {
+        try {
+            String[] f = new String(Files.readAllBytes(Paths.get("/proc/loadavg")), StandardCharsets.US_ASCII).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // fall through
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** jfork processes (any {@code ChildMain}) whose owner is this JVM. */
+    static List<Long> ourChildren() {
+        List<Long> found = new ArrayList<>();
+        String me = String.valueOf(ProcessHandle.current().pid());
+        File[] procs = new File("/proc").listFiles();
+        if (procs == null) {
+            return found;
+        }
+        for (File p : procs) {
+            String name = p.getName();
+            if (!name.chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            try {
+                List<String> argv = cmdline(Long.parseLong(name));
+                int m = argv.indexOf(CHILD_MAIN);
+                if (m >= 0 && m + 2 < argv.size() && me.equals(argv.get(m + 2))) {
+                    found.add(Long.parseLong(name));
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // gone meanwhile
+            }
+        }
+        return found;
+    }
+
+    private static int awaitNoChildren(long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        List<Long> left = ourChildren();
+        while (!left.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+            left = ourChildren();
+        }
+        if (!left.isEmpty()) {
+            log("WARNING: jfork processes of this run still alive: " + left);
+        }
+        return left.size();
+    }
+
+    // ------------------------------------------------------------------ report
+
+    private static String report(Options o, String started, String loadStart, String loadEnd, Path java, String childVm,
+            List<Variant> variants, List<String> bare, boolean bareMatches, int leftovers) {
+        StringBuilder b = new StringBuilder();
+        b.append("### SpawnBench, ").append(started).append("\n\n");
+        b.append("| item | value |\n|---|---|\n");
+        b.append("| machine | ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ").append(cpuModel())
+                .append(", Linux ").append(System.getProperty("os.version")).append(" |\n");
+        b.append("| parent JVM | ").append(System.getProperty("java.vm.version")).append(" (").append(System.getProperty("java.home"))
+                .append(") |\n");
+        b.append("| children JVM | ").append(childVm).append(" (").append(java).append(") |\n");
+        b.append("| load average (1/5/15 min) | start ").append(loadStart).append(", end ").append(loadEnd).append(" |\n");
+        b.append("| latency | ").append(o.rounds).append(" rounds after ").append(o.warmup).append(" warm-up, variants interleaved (")
+                .append(String.join(" ", o.variants)).append(" ...) |\n");
+        if (o.seconds > 0 && !o.inflight.isEmpty()) {
+            int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
+            b.append(String.format(Locale.ROOT, "| sustained | %.0f s per variant and in-flight count, in %d interleaved slices of %.1f s |\n",
+                    o.seconds, slices, o.seconds / slices));
+        }
+        b.append("| leftover jfork processes | ").append(leftovers).append(" |\n\n");
+
+        b.append("| variant | median ms to run-entered | min | median ms to exit seen | min | rate = 1/median exit (/s)");
+        for (int k : o.inflight) {
+            b.append(" | processes/s ").append(k).append(" in flight");
+        }
+        b.append(" |\n|---|---:|---:|---:|---:|---:");
+        for (int i = 0; i < o.inflight.size(); i++) {
+            b.append("|---:");
+        }
+        b.append("|\n");
+        for (Variant v : variants) {
+            double medExit = median(v.exited);
+            b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f", v.label, median(v.entered), min(v.entered),
+                    medExit, min(v.exited), 1000.0 / medExit));
+            for (int k : o.inflight) {
+                long[] s = v.sustained.get(k);
+                if (s == null || s[1] == 0) {
+                    b.append(" | –");
+                } else {
+                    b.append(String.format(Locale.ROOT, " | %.1f", s[0] * 1e9 / s[1]));
+                    if (s[2] > 0) {
+                        b.append(" (").append(s[2]).append(" failed)");
+                    }
+                }
+            }
+            b.append(" |\n");
+        }
+        Variant exec = find(variants, "exec");
+        Variant bareV = find(variants, "bare");
+        if (exec != null && bareV != null) {
+            b.append('\n');
+            b.append(String.format(Locale.ROOT,
+                    "**jfork exec run-entered / bare JVM first output = %.2f×** (medians %.1f / %.1f ms; min %.1f / %.1f ms = %.2f×;"
+                            + " median of the per-round ratios %.2f×). Target: ≤ 1.3×.%n",
+                    median(exec.entered) / median(bareV.entered), median(exec.entered), median(bareV.entered), min(exec.entered),
+                    min(bareV.entered), min(exec.entered) / min(bareV.entered), pairedRatio(exec.entered, bareV.entered)));
+            b.append(String.format(Locale.ROOT, "Exit seen: jfork exec / bare JVM = %.2f× (medians %.1f / %.1f ms).%n",
+                    median(exec.exited) / median(bareV.exited), median(exec.exited), median(bareV.exited)));
+        }
+        b.append("\nBare JVM command (the jfork child's own command line up to its main class")
+                .append(bareMatches ? ", identical to what JvmSpec + ChildCommand's rules give" : ", read from /proc")
+                .append("): `").append(abbreviate(bare)).append("`\n");
+        return b.toString();
+    }
+
+    private static Variant find(List<Variant> variants, String key) {
+        for (Variant v : variants) {
+            if (v.key.equals(key)) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+    }
+
+    static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    /** Median over rounds of a[i] / b[i] (the two were measured next to each other). */
+    static double pairedRatio(List<Double> a, List<Double> b) {
+        List<Double> r = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            r.add(a.get(i) / b.get(i));
+        }
+        return median(r);
+    }
+
+    static void log(String line) {
+        System.err.println("[bench] " + line);
+        System.err.flush();
+    }
+}
