@@ -33,7 +33,7 @@ final class ChildCommand {
         "org/objectweb/asm/tree/analysis/Analyzer.class", "org/objectweb/asm/util/Printer.class",
         "jnr/x86asm/Assembler.class", "jnr/a64asm/Assembler_A64.class"};
 
-    private static volatile List<String> required;
+    private static volatile Map<String, String> required;
 
     static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role) throws IOException {
         int feature = JavaRuntime.featureVersion(spec.java());
@@ -63,6 +63,7 @@ final class ChildCommand {
         argv.add(String.valueOf(spec.maxFrameSize()));
         argv.add(role);
         argv.add(String.valueOf(spec.spares()));
+        argv.add(spec.classDataSharing() ? spec.cacheDirectory().toString() : "-");
         return argv;
     }
 
@@ -76,25 +77,56 @@ final class ChildCommand {
 
     private static String classPath(JvmSpec spec) {
         Set<String> entries = new LinkedHashSet<>(spec.classPath());
-        entries.addAll(required());
+        for (Map.Entry<String, String> r : required().entrySet()) {
+            if (!entries.contains(r.getValue()) && !provides(spec.classPath(), r.getKey())) {
+                entries.add(r.getValue());
+            }
+        }
         return String.join(File.pathSeparator, entries);
     }
 
-    private static List<String> required() {
-        List<String> r = required;
+    /** Resource name to the jar or directory this JVM loads it from. */
+    private static Map<String, String> required() {
+        Map<String, String> r = required;
         if (r == null) {
-            Set<String> found = new LinkedHashSet<>();
+            Map<String, String> found = new java.util.LinkedHashMap<>();
             ClassLoader loader = ChildCommand.class.getClassLoader();
             for (String resource : REQUIRED_RESOURCES) {
                 URL url = loader.getResource(resource);
                 String location = url == null ? null : location(url, resource);
                 if (location != null) {
-                    found.add(location);
+                    found.put(resource, location);
                 }
             }
-            r = required = new ArrayList<>(found);
+            r = required = found;
         }
         return r;
+    }
+
+    private static final Map<String, Boolean> PROVIDES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Whether one of the class path entries holds the resource (a user jar may bundle jfork). */
+    private static boolean provides(List<String> classPath, String resource) {
+        for (String entry : classPath) {
+            Boolean has = PROVIDES.computeIfAbsent(entry + "!" + resource, k -> {
+                File f = new File(entry);
+                if (f.isDirectory()) {
+                    return new File(f, resource).isFile();
+                }
+                if (f.isFile()) {
+                    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(f)) {
+                        return jar.getEntry(resource) != null;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }
+                return false;
+            });
+            if (has) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The jar or directory a resource URL comes from. */

@@ -63,6 +63,10 @@ final class ProcessLink {
     private String runFunction;
 
     private volatile StderrTail stderr;
+    /** What a template reported about itself (-1 / null until it does). */
+    private volatile int idleSpares = -1;
+    private volatile String archive;
+    private final Object reports = new Object();
     private volatile boolean readerDone;
     private volatile IOException writeFailure;
     private volatile String childError;
@@ -366,6 +370,12 @@ final class ProcessLink {
                     case Protocol.FAILED:
                         childError = f.utf8(0);
                         break;
+                    case Protocol.SPARES:
+                        report(f.u32(0), null);
+                        break;
+                    case Protocol.ARCHIVE:
+                        report(-2, (f.u32(0) == 1 ? "" : "none: ") + f.utf8(4));
+                        break;
                     case Protocol.RUNNING:
                         handOver(ch);
                         return;
@@ -377,6 +387,48 @@ final class ProcessLink {
             LOG.log(Level.DEBUG, "reading replies of process {0} ended: {1}", pidText(), e);
         }
         readerEnded(ch);
+    }
+
+    private void report(int spares, String archiveState) {
+        synchronized (reports) {
+            if (spares >= 0) {
+                idleSpares = spares;
+            }
+            if (archiveState != null) {
+                archive = archiveState;
+            }
+            reports.notifyAll();
+        }
+    }
+
+    /** Waits until this template has at least {@code n} ready spares; false on timeout. */
+    boolean awaitSpares(int n, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        synchronized (reports) {
+            while (idleSpares < n) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                reports.wait(left);
+            }
+            return true;
+        }
+    }
+
+    /** Waits until this template reports its class-data archive: the path, or "none: reason"; null on timeout. */
+    String awaitArchive(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        synchronized (reports) {
+            while (archive == null) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return null;
+                }
+                reports.wait(left);
+            }
+            return archive;
+        }
     }
 
     private void handOver(FdChannel ch) {

@@ -6,14 +6,16 @@ import java.io.IOException;
 /**
  * Entry point of every jfork child JVM.
  *
- * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES</pre>
+ * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES ARCHIVE_DIR</pre>
  *
  * Descriptor 0 is the control socket (to the parent, or first to the template that replays its
  * preparation), 2 a pipe to the parent's stderr pump, {@code LIFELINE_FD} the read end of a pipe
  * whose only writer is the owner (end of stream = the owner died), 5 and up the template's
  * descriptor arguments. {@code ROLE} is {@code template} for processes started to be templates
  * (they load the native layer and start their spares at once) and {@code child} otherwise;
- * {@code SPARES} is how many ready forks this process keeps once it is forked from.
+ * {@code SPARES} is how many ready forks this process keeps once it is forked from, and
+ * {@code ARCHIVE_DIR} where its forks' class-data archives are cached ({@code -}: none).
+ * {@code ChildMain check} exits 0 at once (used to check that a JVM starts with an archive).
  *
  * <p>This is the boot path: pure JDK, {@code java.io} only, so a child is ready as soon as a bare
  * JVM would be.
@@ -22,7 +24,10 @@ public final class ChildMain {
     private ChildMain() {}
 
     public static void main(String[] args) {
-        if (args.length != 6 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
+        if (args.length == 1 && "check".equals(args[0])) {
+            System.exit(0);
+        }
+        if (args.length != 7 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
             System.err.println("[jfork] dev.jfork.internal.ChildMain is started by jfork; protocol version "
                     + (args.length > 0 ? args[0] : "(none)") + " does not match this jar's " + Protocol.VERSION
                     + " (is an older or newer fork-core on the child's class path?)");
@@ -32,10 +37,11 @@ public final class ChildMain {
         int lifeline = Integer.parseInt(args[2]);
         int maxFrame = Integer.parseInt(args[3]);
         int spares = Integer.parseInt(args[5]);
+        String archiveDir = "-".equals(args[6]) ? null : args[6];
         if (lifeline >= 0) {
             watchOwner(lifeline);
         }
-        ChildServer server = new ChildServer(owner, maxFrame, spares);
+        ChildServer server = new ChildServer(owner, maxFrame, spares, archiveDir);
         if ("template".equals(args[4])) {
             becomeTemplateSoon(server);
         }

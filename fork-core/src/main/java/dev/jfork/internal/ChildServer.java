@@ -24,6 +24,9 @@ final class ChildServer {
     private final long owner;
     private final int maxFrame;
     private final int spares;
+    private final String archiveDir;
+    /** Classes required so far, in order (what a class-data archive for this process's forks holds). */
+    private final List<String> required = new java.util.ArrayList<String>();
     private final StreamChannel control = new StreamChannel(Protocol.FD_CONTROL);
     private final ArgsImpl args = new ArgsImpl();
     private final ReplayLog log = new ReplayLog();
@@ -31,10 +34,11 @@ final class ChildServer {
     /** Set under the control write lock once RUNNING is sent; the socket is the function's after that. */
     private boolean handedOver;
 
-    ChildServer(long owner, int maxFrame, int spares) {
+    ChildServer(long owner, int maxFrame, int spares, String archiveDir) {
         this.owner = owner;
         this.maxFrame = maxFrame;
         this.spares = spares;
+        this.archiveDir = archiveDir;
     }
 
     /** A command failed because of what it asked for (not because the stream is broken). */
@@ -72,6 +76,9 @@ final class ChildServer {
             case Protocol.REQUIRE:
                 for (String name : f.strings()) {
                     require(name);
+                    synchronized (required) {
+                        required.add(name);
+                    }
                 }
                 log.frame(Protocol.frame(f.type, f.payload));
                 break;
@@ -131,7 +138,11 @@ final class ChildServer {
     /** This process's template role, created (loading the native layer) on first need. */
     synchronized TemplateRole template() throws IOException {
         if (template == null) {
-            template = new TemplateRole(owner, maxFrame, spares, args, log, this);
+            List<String> classes;
+            synchronized (required) {
+                classes = new java.util.ArrayList<String>(required);
+            }
+            template = new TemplateRole(owner, maxFrame, spares, archiveDir, classes, args, log, this);
         }
         return template;
     }

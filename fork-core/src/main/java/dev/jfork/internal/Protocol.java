@@ -58,6 +58,10 @@ public final class Protocol {
     public static final byte EXITED = 'x';
     /** A fork could not be started: u32 forkId, UTF-8 reason. The template lives on. */
     public static final byte FORK_FAILED = 'e';
+    /** A template's number of ready spares changed: u32 count. */
+    public static final byte SPARES = 'k';
+    /** A template's forks now boot from a class-data archive (u32 1, UTF-8 path) or will not (u32 0, UTF-8 reason). */
+    public static final byte ARCHIVE = 'a';
 
     /** Exit status of a child whose setup command or run function failed (sysexits EX_SOFTWARE). */
     public static final int EXIT_FAILED = 70;

@@ -63,6 +63,7 @@ final class TemplateRole {
     private final long owner;
     private final int maxFrame;
     private final int spareTarget;
+    private final String archiveDir;
     private final ArgsImpl args;
     private final ReplayLog log;
     private final ChildServer server;
@@ -76,12 +77,16 @@ final class TemplateRole {
     private int spareFailures;
     private boolean logGrew;
     private boolean keeperStarted;
+    /** JVM options that make forks boot from the class-data archive, once it is ready. */
+    private List<String> archiveOptions = new ArrayList<>();
 
-    TemplateRole(long owner, int maxFrame, int spareTarget, ArgsImpl args, ReplayLog log, ChildServer server) throws IOException {
+    TemplateRole(long owner, int maxFrame, int spareTarget, String archiveDir, List<String> required, ArgsImpl args,
+            ReplayLog log, ChildServer server) throws IOException {
         Native.load();
         this.owner = owner;
         this.maxFrame = maxFrame;
         this.spareTarget = spareTarget;
+        this.archiveDir = archiveDir;
         this.args = args;
         this.log = log;
         this.server = server;
@@ -89,6 +94,23 @@ final class TemplateRole {
         this.environment = new ArrayList<>();
         for (Map.Entry<String, String> e : System.getenv().entrySet()) {
             environment.add(e.getKey() + "=" + e.getValue());
+        }
+        if (archiveDir != null) {
+            new ClassDataArchive(Paths.get(archiveDir), commandPrefix, environment, owner).prepare(required,
+                    new ClassDataArchive.Listener() {
+                        @Override
+                        public void ready(List<String> jvmOptions, java.nio.file.Path archive) {
+                            synchronized (TemplateRole.this) {
+                                archiveOptions = jvmOptions;
+                            }
+                            server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(1, archive.toString())));
+                        }
+
+                        @Override
+                        public void unavailable(String reason) {
+                            server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(0, reason)));
+                        }
+                    });
         }
     }
 
@@ -138,6 +160,9 @@ final class TemplateRole {
         Spare s;
         synchronized (this) {
             s = idle.pollFirst();
+        }
+        if (s != null) {
+            announceSpares();
         }
         if (s != null) {
             synchronized (s) { // waits for a catch-up by the keeper that is under way
@@ -224,12 +249,16 @@ final class TemplateRole {
                 map[Protocol.FD_FIRST_INHERITED_ARG + k] = fds.get(k).intValue();
             }
             List<String> argv = new ArrayList<>(commandPrefix);
+            synchronized (this) {
+                argv.addAll(1, archiveOptions);
+            }
             argv.add(String.valueOf(Protocol.VERSION));
             argv.add(String.valueOf(owner));
             argv.add(String.valueOf(Protocol.FD_LIFELINE));
             argv.add(String.valueOf(maxFrame));
             argv.add("child");
             argv.add(String.valueOf(spareTarget));
+            argv.add(archiveDir == null ? "-" : archiveDir);
             int pid = Spawner.spawn(argv, environment, null, map);
             Spare s = new Spare(pid, socket[0], err[0], fds.size());
             socket[0] = -1;
@@ -270,6 +299,7 @@ final class TemplateRole {
                     }
                 }
                 if (wasIdle) {
+                    announceSpares();
                     Native.closeQuietly(s.control);
                     Native.closeQuietly(s.stderr);
                     LOG.log(Level.WARNING, "jfork spare process {0} ended before it was used (status {1})", s.pid, st);
@@ -361,6 +391,16 @@ final class TemplateRole {
                 }
             }
         }
+        announceSpares();
+    }
+
+    /** Tells the parent how many spares are ready (it shows in diagnostics and lets tests wait for them). */
+    private void announceSpares() {
+        int n;
+        synchronized (this) {
+            n = idle.size();
+        }
+        server.reply(Protocol.frame(Protocol.SPARES, Protocol.ints(n)));
     }
 
     private void catchUpIdle(Spare s) {

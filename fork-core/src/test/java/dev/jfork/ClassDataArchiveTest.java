@@ -1,0 +1,139 @@
+package dev.jfork;
+
+import static dev.jfork.TestSupport.await;
+import static dev.jfork.TestSupport.exitOf;
+import static dev.jfork.TestSupport.readLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Forks of a template boot from a class-data archive; a bad archive is ignored with a warning. */
+class ClassDataArchiveTest {
+    @TempDir
+    static Path tmp;
+    static List<String> jarClassPath;
+
+    /** The JVM archives classes from jars only: package the build output folders into a jar. */
+    @BeforeAll
+    static void jarOnlyClassPath() throws IOException {
+        Path jar = tmp.resolve("classes.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path dir = Paths.get(e);
+                if (Files.isDirectory(dir)) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                            out.putNextEntry(new JarEntry(dir.relativize(f).toString().replace(File.separatorChar, '/')));
+                            Files.copy(f, out);
+                            out.closeEntry();
+                        }
+                    }
+                }
+            }
+        }
+        jarClassPath = new ArrayList<>();
+        jarClassPath.add(jar.toString());
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (e.endsWith(".jar")) {
+                jarClassPath.add(e);
+            }
+        }
+    }
+
+    private static JvmSpec spec(Path cache, OutputStream stderr) {
+        return JvmSpec.builder().classPath(jarClassPath).cacheDirectory(cache).spares(0).stderr(stderr).build();
+    }
+
+    private static String archiveOf(Fork template) throws InterruptedException {
+        template.fork().close(); // makes it a template
+        String state = template.link().awaitArchive(180_000);
+        assertNotNull(state, "no archive report");
+        return state;
+    }
+
+    private static void assertForkUses(Fork template, String archive) throws IOException {
+        Fork f = template.fork().sendArg("x");
+        String[] args = ProcessHandle.of(f.pid().orElseThrow()).orElseThrow().info().arguments().orElseThrow();
+        String flag = Runtime.version().feature() >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+        assertTrue(List.of(args).contains(flag + archive), List.of(args).toString());
+        ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
+        assertTrue(readLine(ch).endsWith("args=s:x"));
+        ch.close();
+        assertEquals(OptionalInt.of(0), exitOf(f).exitCode());
+    }
+
+    @Test
+    void forksBootFromTheArchiveAndLaterRunsReuseIt() throws Exception {
+        Path cache = tmp.resolve("cache1");
+        Fork template = Fork.exec(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
+        String archive = archiveOf(template);
+        assertTrue(Files.isRegularFile(Paths.get(archive)), archive);
+        assertTrue(archive.startsWith(cache.toString()), archive);
+        assertForkUses(template, archive);
+        template.close();
+        exitOf(template);
+        long built = Files.getLastModifiedTime(Paths.get(archive)).toMillis();
+
+        Fork again = Fork.exec(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
+        assertEquals(archive, archiveOf(again), "the same configuration finds the same archive");
+        assertEquals(built, Files.getLastModifiedTime(Paths.get(archive)).toMillis(), "reused, not rebuilt");
+        assertForkUses(again, archive);
+        again.close();
+        exitOf(again);
+    }
+
+    @Test
+    void aCorruptArchiveIsIgnoredWithAWarningAndRebuilt() throws Exception {
+        Path cache = tmp.resolve("cache2");
+        Fork first = Fork.exec(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
+        String archive = archiveOf(first);
+        first.close();
+        exitOf(first);
+        Files.write(Paths.get(archive), "this is not a class-data archive".getBytes(StandardCharsets.UTF_8));
+
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        Fork template = Fork.exec(spec(cache, stderr)).require("dev.jfork.ChildFunctions");
+        assertEquals(archive, archiveOf(template));
+        assertForkUses(template, archive);
+        template.close();
+        exitOf(template);
+        String log;
+        synchronized (stderr) {
+            log = stderr.toString(StandardCharsets.UTF_8);
+        }
+        assertTrue(log.contains("ignoring the unusable class-data archive " + archive), log);
+    }
+
+    @Test
+    void directoriesOnTheClassPathMeanNoArchive() throws Exception {
+        Fork template = Fork.exec(JvmSpec.builder().cacheDirectory(tmp.resolve("cache3")).spares(0).build());
+        String state = archiveOf(template);
+        assertTrue(state.startsWith("none: the class path contains the directory"), state);
+        Fork f = template.fork();
+        ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
+        assertTrue(readLine(ch).startsWith("pid="));
+        ch.close();
+        exitOf(f);
+        template.close();
+        exitOf(template);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.jfork;
+
+import static dev.jfork.TestSupport.await;
+import static dev.jfork.TestSupport.awaitGone;
+import static dev.jfork.TestSupport.exitOf;
+import static dev.jfork.TestSupport.readLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+
+/** Spares: forks started ahead of time must be indistinguishable from fresh forks. */
+class SparesTest {
+    private static final JvmSpec TWO_SPARES = JvmSpec.builder().spares(2).classDataSharing(false).build();
+
+    private static void awaitSpares(Fork template, int n) throws InterruptedException {
+        assertTrue(template.link().awaitSpares(n, TestSupport.DEADLINE.toMillis()), "no " + n + " spares within the deadline");
+    }
+
+    /** The template's children that have not been handed out. */
+    private static Set<Long> spares(Fork template, Set<Long> handedOut) {
+        return ProcessHandle.of(template.pid().orElseThrow()).orElseThrow().children().map(ProcessHandle::pid)
+                .filter(p -> !handedOut.contains(p)).collect(Collectors.toSet());
+    }
+
+    @Test
+    void aSpareHandedOverAfterMorePreparationHasTheStateOfAFreshFork() throws Exception {
+        Pipe p1 = Pipe.open();
+        Pipe p2 = Pipe.open();
+        Fork template = Fork.exec(TWO_SPARES).sendArg("a").sendFd(p1.sink());
+        Fork first = template.fork(); // makes it a template: the spares start now
+        first.close();
+        awaitSpares(template, 2);
+        // more preparation after the spares were started: they must catch up
+        template.require("dev.jfork.ChildFunctions").eval("dev.jfork.ChildFunctions.init", "b").sendArg("c").sendFd(p2.sink());
+        Instant asked = Instant.now();
+        Fork fromSpare = template.fork().sendArg("d");
+
+        Fork reference = Fork.exec(TWO_SPARES.toBuilder().spares(0).build()).sendArg("a").sendFd(p1.sink())
+                .require("dev.jfork.ChildFunctions").eval("dev.jfork.ChildFunctions.init", "b").sendArg("c").sendFd(p2.sink());
+        Fork fresh = reference.fork().sendArg("d");
+        p1.sink().close();
+        p2.sink().close();
+
+        long sparePid = fromSpare.pid().orElseThrow();
+        assertTrue(ProcessHandle.of(sparePid).orElseThrow().info().startInstant().orElseThrow().isBefore(asked),
+                "the fork was started before it was asked for: a spare");
+        ForkChannel a = await(fromSpare.run("dev.jfork.ChildFunctions.greetFds"));
+        ForkChannel b = await(fresh.run("dev.jfork.ChildFunctions.greetFds"));
+        String spareState = readLine(a).replaceFirst("pid=\\d+ ", "");
+        String freshState = readLine(b).replaceFirst("pid=\\d+ ", "");
+        assertEquals("init=[init[b]] args=s:a,fd,s:c,fd,s:d", freshState);
+        assertEquals(freshState, spareState);
+        // both descriptors work in both forks: two greetings in each pipe
+        for (Pipe p : new Pipe[] {p1, p2}) {
+            InputStream in = Channels.newInputStream(p.source());
+            assertEquals("hi #d", readLine(in));
+            assertEquals("hi #d", readLine(in));
+        }
+        a.close();
+        b.close();
+        assertEquals(OptionalInt.of(0), exitOf(fromSpare).exitCode());
+        assertEquals(OptionalInt.of(0), exitOf(fresh).exitCode());
+        template.close();
+        reference.close();
+        exitOf(template);
+        exitOf(reference);
+        p1.source().close();
+        p2.source().close();
+    }
+
+    @Test
+    void sparesDieWithTheirTemplate() throws Exception {
+        Fork template = Fork.exec(TWO_SPARES);
+        Fork first = template.fork();
+        ForkChannel ch = await(first.run("dev.jfork.ChildFunctions.describe"));
+        readLine(ch);
+        awaitSpares(template, 2);
+        Set<Long> spares = spares(template, Set.of(first.pid().orElseThrow()));
+        assertEquals(2, spares.size(), "spares: " + spares);
+        template.close();
+        for (long p : spares) {
+            awaitGone(p);
+        }
+        ch.outputStream().write("x\n".getBytes());
+        ch.close();
+        exitOf(first);
+    }
+
+    @Test
+    void aCrashedSpareIsNeverHandedOut() throws Exception {
+        Fork template = Fork.exec(TWO_SPARES);
+        template.fork().close();
+        awaitSpares(template, 2);
+        Set<Long> killed = new HashSet<>(spares(template, Set.of()));
+        for (long p : killed) {
+            ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        for (long p : killed) {
+            awaitGone(p);
+        }
+        for (int i = 0; i < 3; i++) {
+            Fork f = template.fork().sendArg(String.valueOf(i));
+            ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
+            assertTrue(readLine(ch).endsWith("args=s:" + i));
+            assertFalse(killed.contains(f.pid().orElseThrow()), "a killed spare was handed out");
+            ch.close();
+            exitOf(f);
+        }
+        template.close();
+        exitOf(template);
+    }
+
+    @Test
+    void manyForksInARowAllWork() throws IOException {
+        try (Fork template = Fork.exec(TWO_SPARES).sendArg("t")) {
+            List<Fork> forks = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                forks.add(template.fork().sendArg(String.valueOf(i)));
+            }
+            for (int i = 0; i < forks.size(); i++) {
+                ForkChannel ch = await(forks.get(i).run("dev.jfork.ChildFunctions.describe"));
+                assertTrue(readLine(ch).endsWith("args=s:t,s:" + i));
+                ch.close();
+                assertEquals(OptionalInt.of(0), exitOf(forks.get(i)).exitCode());
+            }
+        }
+    }
+}
