@@ -46,12 +46,10 @@ final class ChildCommand {
         for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
             argv.add("-D" + p.getKey() + "=" + p.getValue());
         }
-        // the child wraps descriptor numbers in java.io.FileDescriptor (pure JDK, no native code on its boot path)
-        argv.add("--add-opens=java.base/java.io=ALL-UNNAMED");
         // jnr's native stub, if a descriptor arrives; silences JDK 22+'s restricted-method warning
         argv.add("--enable-native-access=ALL-UNNAMED");
         if (feature >= 23) {
-            // jffi and Kryo use sun.misc.Unsafe; the option does not exist before 23 (and stops 17 from starting)
+            // jfork's child, jffi and Kryo use sun.misc.Unsafe; the option does not exist before 23 (and stops 17 from starting)
             argv.add("--sun-misc-unsafe-memory-access=allow");
         }
         argv.add("-cp");

@@ -38,6 +38,8 @@ import dev.jfork.internal.Timers;
  */
 final class ProcessLink {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Queued commands this small fit in a socket buffer, so flushing them cannot block. */
+    private static final long INLINE_FLUSH_BYTES = 32 * 1024;
 
     private enum State { PREPARING, RUN_REQUESTED, HANDED_OVER, CLOSED, DETACHED }
 
@@ -160,8 +162,22 @@ final class ProcessLink {
     /** The template started this fork: its sockets arrived with the FORKED reply. */
     private void forked(long childPid, int controlFd, int stderrFd) {
         pid.complete(childPid);
-        // flushing the queue may block on a slow child: not in the template's reader
-        DaemonThreads.execute(() -> connect(controlFd, stderrFd));
+        if (queuedBytes() <= INLINE_FLUSH_BYTES) {
+            connect(controlFd, stderrFd); // fits in the socket buffer: flush in the template's reader
+        } else {
+            // flushing may block until the child reads: not in the template's reader
+            DaemonThreads.execute(() -> connect(controlFd, stderrFd));
+        }
+    }
+
+    private long queuedBytes() {
+        synchronized (lock) {
+            long n = 0;
+            for (Object o : pending) {
+                n += o instanceof byte[] ? ((byte[]) o).length : 1;
+            }
+            return n;
+        }
     }
 
     // ------------------------------------------------------------------ commands

@@ -54,6 +54,15 @@ final class LeakCheck {
         return found;
     }
 
+    /** pid, parent, age and the jfork arguments of a process (its class path is of no interest). */
+    static String describe(ProcessHandle p) {
+        String[] args = p.info().arguments().orElse(new String[0]);
+        int main = java.util.Arrays.asList(args).indexOf("dev.jfork.internal.ChildMain");
+        String tail = main < 0 ? String.join(" ", args) : String.join(" ", java.util.Arrays.copyOfRange(args, main, args.length));
+        return p.pid() + " (parent " + p.parent().map(ProcessHandle::pid).orElse(-1L) + ", started "
+                + p.info().startInstant().map(Object::toString).orElse("?") + "): " + tail;
+    }
+
     /** Waits (with a deadline) for the given processes to end; returns those still alive. */
     static List<ProcessHandle> awaitEnd(List<ProcessHandle> processes, long seconds) {
         List<ProcessHandle> alive = new ArrayList<>();

@@ -25,7 +25,7 @@ class NoLeaksTest {
         Fork.defaultTemplate().close();
         List<ProcessHandle> alive = LeakCheck.awaitEnd(LeakCheck.ownedProcesses(), 30);
         assertTrue(alive.isEmpty(), "jfork processes still alive: " + alive.stream()
-                .map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).collect(Collectors.toList()));
+                .map(LeakCheck::describe).collect(Collectors.toList()));
         List<ProcessHandle> descendants = LeakCheck.awaitEnd(ProcessHandle.current().descendants().collect(Collectors.toList()), 30);
         assertTrue(descendants.isEmpty(), "children (or zombies) left: " + descendants);
         assertTrue(StderrTail.awaitAllFinished(30_000), "stderr pipes of ended children are still open");

@@ -40,6 +40,8 @@ public final class Protocol {
     public static final byte ARG_FDS = 'D';
     /** Fork: u32 forkId. The reply FORKED carries the new process's sockets. */
     public static final byte FORK = 'F';
+    /** Spares only: exercise the run path now (resolve and call a no-op, open the class path), so a hand-over is fast. Empty. */
+    public static final byte WARM_UP = 'W';
     /** Enter the run function: UTF-8 function name. */
     public static final byte RUN = 'X';
 

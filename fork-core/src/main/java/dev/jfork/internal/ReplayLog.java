@@ -38,6 +38,15 @@ final class ReplayLog {
         return entries.size();
     }
 
+    /** About how many bytes entries {@code [from, to)} take on the wire. */
+    synchronized long bytes(int from, int to) {
+        long n = 0;
+        for (Object e : entries.subList(from, to)) {
+            n += e instanceof byte[] ? ((byte[]) e).length : 10;
+        }
+        return n;
+    }
+
     /**
      * Writes entries {@code [from, to)} to a fork's control socket.
      *

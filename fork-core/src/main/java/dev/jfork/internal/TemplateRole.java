@@ -29,6 +29,8 @@ import java.util.Map;
  */
 final class TemplateRole {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** A catch-up this small cannot block on a socket buffer, so it is done in the main thread. */
+    private static final long INLINE_HAND_OVER_BYTES = 32 * 1024;
     /** After this many spares in a row die before being handed over, stop keeping spares. */
     private static final int SPARE_FAILURES_TOLERATED = 3;
 
@@ -152,7 +154,12 @@ final class TemplateRole {
                 return;
             }
         }
-        handOverLater(s, forkId, state);
+        if (log.bytes(s.position, state) <= INLINE_HAND_OVER_BYTES) {
+            // fits in the socket buffer: no need for another thread (and its wake-up latency)
+            handOver(s, forkId, state, true);
+        } else {
+            handOverLater(s, forkId, state);
+        }
         keepSpares();
     }
 
@@ -160,6 +167,7 @@ final class TemplateRole {
         Spare s;
         synchronized (this) {
             s = idle.pollFirst();
+            notifyAll(); // the keeper starts a replacement
         }
         if (s != null) {
             announceSpares();
@@ -366,6 +374,7 @@ final class TemplateRole {
         try {
             s = spawn();
             s.catchUp(log.size());
+            Native.sendFully(s.control, Protocol.frame(Protocol.WARM_UP, new byte[0]));
         } catch (IOException | RuntimeException | LinkageError e) {
             LOG.log(Level.WARNING, "jfork: cannot start a spare process: {0}", e.toString());
             synchronized (this) {
