@@ -1,5 +1,7 @@
 package dev.jfork;
 
+import dev.jfork.internal.EarlyTemplate;
+
 /**
  * The shared template behind {@link Fork#create()}: started on first use, replaced when it has
  * died or was closed (AnyEvent::Fork keeps using a dead {@code $TEMPLATE}).
@@ -10,6 +12,10 @@ final class DefaultTemplate {
     private static Fork current;
 
     static synchronized Fork get() {
+        Fork early = EarlyTemplate.get();
+        if (early != null && early.link().isAlive()) {
+            return early; // AnyEvent::Fork::Early sets $TEMPLATE too
+        }
         if (current == null || !current.link().isAlive()) {
             current = new Fork(ProcessLink.exec(JvmSpec.defaults(), ChildCommand.ROLE_TEMPLATE));
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import dev.jfork.internal.DaemonThreads;
+import dev.jfork.internal.EarlyTemplate;
 import dev.jfork.internal.Protocol;
 
 /**
@@ -70,8 +71,16 @@ public final class Fork implements AutoCloseable {
         return DefaultTemplate.fork();
     }
 
-    /** A fresh JVM running the child server, configured like the current JVM ({@link JvmSpec#defaults()}). */
+    /**
+     * A fresh JVM running the child server, configured like the current JVM ({@link JvmSpec#defaults()}).
+     * After {@code ForkEarly.start()} (module fork-early) this is a fork of the early template
+     * instead, and no JVM is started by this program.
+     */
     public static Fork exec() {
+        Fork early = EarlyTemplate.get();
+        if (early != null && early.link.isAlive()) {
+            return early.fork();
+        }
         return exec(JvmSpec.defaults());
     }
 
@@ -84,6 +93,16 @@ public final class Fork implements AutoCloseable {
      */
     public static Fork exec(JvmSpec spec) {
         return new Fork(ProcessLink.exec(Objects.requireNonNull(spec, "spec"), ChildCommand.ROLE_CHILD));
+    }
+
+    /**
+     * A fresh JVM meant to be forked from. Unlike {@link #exec(JvmSpec)}, it readies itself to fork
+     * at once (native layer, {@linkplain JvmSpec.Builder#spares(int) spares},
+     * {@linkplain JvmSpec.Builder#classDataSharing(boolean) class-data archive}) rather than on
+     * its first {@link #fork()}, while you are still preparing it.
+     */
+    public static Fork newTemplate(JvmSpec spec) {
+        return new Fork(ProcessLink.exec(Objects.requireNonNull(spec, "spec"), ChildCommand.ROLE_TEMPLATE));
     }
 
     /**
@@ -109,6 +128,20 @@ public final class Fork implements AutoCloseable {
             Objects.requireNonNull(c, "class name");
         }
         link.send(Protocol.REQUIRE, Protocol.strings(Arrays.asList(classNames)));
+        return this;
+    }
+
+    /**
+     * Loads and initialises classes in the process, in order, like {@link #require}, except that a
+     * class that cannot be found, loaded or initialised is skipped (the process notes it on its
+     * stderr) instead of failing the process. Meant for warming a template with a list of classes
+     * that may not all be meant for it, such as everything a program has loaded so far.
+     */
+    public Fork preload(String... classNames) {
+        for (String c : classNames) {
+            Objects.requireNonNull(c, "class name");
+        }
+        link.send(Protocol.PRELOAD, Protocol.strings(Arrays.asList(classNames)));
         return this;
     }
 

@@ -326,6 +326,8 @@ final class ProcessLink {
         switch (type) {
             case Protocol.REQUIRE:
                 return "require";
+            case Protocol.PRELOAD:
+                return "preload";
             case Protocol.EVAL:
                 return "eval";
             default:

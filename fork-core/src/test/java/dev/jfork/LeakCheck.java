@@ -12,14 +12,14 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /** What a test suite may leave behind: nothing. Shared by the first and last test classes. */
-final class LeakCheck {
+public final class LeakCheck {
     private LeakCheck() {}
 
     /** Sockets and pipes open before the first test (null if the suite did not start with Baseline). */
-    static TreeMap<Integer, String> baseline;
+    public static TreeMap<Integer, String> baseline;
 
     /** Descriptor number to target, for sockets and pipes only (jar files opened by class loading are fine). */
-    static TreeMap<Integer, String> socketsAndPipes() throws IOException {
+    public static TreeMap<Integer, String> socketsAndPipes() throws IOException {
         TreeMap<Integer, String> out = new TreeMap<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
             for (Path p : dir) {
@@ -37,7 +37,7 @@ final class LeakCheck {
     }
 
     /** jfork processes owned by this JVM, wherever they are in the process tree. */
-    static List<ProcessHandle> ownedProcesses() {
+    public static List<ProcessHandle> ownedProcesses() {
         String me = String.valueOf(ProcessHandle.current().pid());
         List<ProcessHandle> found = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
@@ -55,7 +55,7 @@ final class LeakCheck {
     }
 
     /** pid, parent, age and the jfork arguments of a process (its class path is of no interest). */
-    static String describe(ProcessHandle p) {
+    public static String describe(ProcessHandle p) {
         String[] args = p.info().arguments().orElse(new String[0]);
         int main = java.util.Arrays.asList(args).indexOf("dev.jfork.internal.ChildMain");
         String tail = main < 0 ? String.join(" ", args) : String.join(" ", java.util.Arrays.copyOfRange(args, main, args.length));
@@ -64,7 +64,7 @@ final class LeakCheck {
     }
 
     /** Waits (with a deadline) for the given processes to end; returns those still alive. */
-    static List<ProcessHandle> awaitEnd(List<ProcessHandle> processes, long seconds) {
+    public static List<ProcessHandle> awaitEnd(List<ProcessHandle> processes, long seconds) {
         List<ProcessHandle> alive = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         for (ProcessHandle p : processes) {

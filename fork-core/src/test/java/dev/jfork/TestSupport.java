@@ -12,13 +12,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Deadline-bounded waiting helpers: tests wait for events, never sleep. */
-final class TestSupport {
+/** Deadline-bounded waiting helpers: tests wait for events, never sleep. Shared with other modules' tests. */
+public final class TestSupport {
     private TestSupport() {}
 
-    static final Duration DEADLINE = Duration.ofSeconds(30);
+    public static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    static <T> T await(CompletableFuture<T> future) {
+    public static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -32,7 +32,7 @@ final class TestSupport {
     }
 
     /** The ForkException a run future fails with. */
-    static ForkException awaitFailure(CompletableFuture<?> future) {
+    public static ForkException awaitFailure(CompletableFuture<?> future) {
         try {
             Object v = future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             throw new AssertionError("expected a failure, got " + v);
@@ -50,11 +50,11 @@ final class TestSupport {
     }
 
     /** Reads one line (without read-ahead past the newline). */
-    static String readLine(ForkChannel ch) throws IOException {
+    public static String readLine(ForkChannel ch) throws IOException {
         return readLine(ch.inputStream());
     }
 
-    static String readLine(InputStream in) throws IOException {
+    public static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         while (true) {
             int c = in.read();
@@ -68,16 +68,16 @@ final class TestSupport {
         }
     }
 
-    static String readAll(InputStream in) throws IOException {
+    public static String readAll(InputStream in) throws IOException {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 
-    static ForkExit exitOf(Fork f) {
+    public static ForkExit exitOf(Fork f) {
         return await(f.onExit());
     }
 
     /** Waits for a process (not necessarily a child) to end. */
-    static void awaitGone(long pid) {
+    public static void awaitGone(long pid) {
         ProcessHandle.of(pid).ifPresent(h -> {
             try {
                 h.onExit().get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);

@@ -82,6 +82,10 @@ final class ChildServer {
                 }
                 log.frame(Protocol.frame(f.type, f.payload));
                 break;
+            case Protocol.PRELOAD:
+                preload(f.strings());
+                log.frame(Protocol.frame(f.type, f.payload));
+                break;
             case Protocol.EVAL:
                 eval(f.strings());
                 log.frame(Protocol.frame(f.type, f.payload));
@@ -185,6 +189,28 @@ final class ChildServer {
             throw new CommandFailure("require(" + name + "): class not found on the child's class path", e);
         } catch (LinkageError e) {
             throw new CommandFailure("require(" + name + "): loading or initialising the class failed: " + cause(e), e);
+        }
+    }
+
+    /** Like require, but a class that fails is skipped; one line on stderr says how many and the first reason. */
+    private void preload(List<String> names) {
+        int skipped = 0;
+        String first = null;
+        for (String name : names) {
+            try {
+                Class.forName(name, true, ClassLoader.getSystemClassLoader());
+                synchronized (required) {
+                    required.add(name);
+                }
+            } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+                if (skipped++ == 0) {
+                    first = name + ": " + e;
+                }
+            }
+        }
+        if (skipped > 0) {
+            System.err.println("[jfork child " + ProcessHandle.current().pid() + "] preload skipped " + skipped + " of "
+                    + names.size() + " classes (first: " + first + ")");
         }
     }
 

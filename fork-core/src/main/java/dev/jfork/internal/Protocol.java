@@ -30,6 +30,8 @@ public final class Protocol {
     // ---- parent -> process (commands) ----
     /** Load and initialise classes: string list of binary class names. */
     public static final byte REQUIRE = 'R';
+    /** Load and initialise classes, skipping those that fail: string list of binary class names. */
+    public static final byte PRELOAD = 'L';
     /** Call a static init method: string list (method, args...). */
     public static final byte EVAL = 'E';
     /** Append string arguments: string list. */

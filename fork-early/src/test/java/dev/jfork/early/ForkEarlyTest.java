@@ -1,0 +1,84 @@
+package dev.jfork.early;
+
+import static dev.jfork.TestSupport.await;
+import static dev.jfork.TestSupport.exitOf;
+import static dev.jfork.TestSupport.readLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+
+/** exec() and create() after ForkEarly.start() fork from the early template; the agent does the same. */
+class ForkEarlyTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void execAndCreateForkFromTheEarlyTemplate() throws IOException {
+        ForkEarly.start();
+        ForkEarly.start(); // idempotent
+        long early = ForkEarly.template().pid().orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), ProcessHandle.of(early).orElseThrow().parent().orElseThrow().pid(),
+                "the early template is a child of the program");
+        for (Fork f : new Fork[] {Fork.exec(), Fork.create()}) {
+            ForkChannel ch = await(f.run("dev.jfork.early.EarlyChild.report"));
+            String[] pidParent = readLine(ch).split(" ");
+            assertEquals(String.valueOf(f.pid().orElseThrow()), pidParent[0]);
+            assertEquals(String.valueOf(early), pidParent[1], "its parent is the early template, not the program");
+            ch.close();
+            assertEquals(OptionalInt.of(0), exitOf(f).exitCode(), "the early template reports its exit");
+        }
+        assertEquals(early, Fork.defaultTemplate().pid().orElseThrow(), "the early template is the default template");
+    }
+
+    @Test
+    void theAgentStartsTheEarlyTemplateWithoutCodeChanges() throws Exception {
+        Path agent = tmp.resolve("fork-early-agent.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ForkEarly.class.getName());
+        new JarOutputStream(Files.newOutputStream(agent), m).close();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-javaagent:" + agent);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(AgentProgram.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line = out.readLine();
+            assertTrue(line != null && line.matches("early=\\d+ parent=\\d+"), "program said: " + line);
+            String early = line.substring(6, line.indexOf(' '));
+            assertEquals("parent=" + early, line.substring(line.indexOf(' ') + 1));
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
