@@ -255,6 +255,14 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
+     * Whether this process can still be prepared or forked: not closed, not run, not handed over,
+     * and not known to have ended.
+     */
+    public boolean isAlive() {
+        return link.isAlive();
+    }
+
+    /**
      * How the process ended, as soon as it has been reaped (by this JVM for direct children, by the
      * template otherwise). If the template was closed before its fork ended, the fork's end is still
      * observed, but its exit status is unknown.

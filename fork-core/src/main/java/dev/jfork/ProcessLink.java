@@ -580,7 +580,7 @@ final class ProcessLink {
 
     boolean isAlive() {
         synchronized (lock) {
-            if (state == State.CLOSED) {
+            if (state != State.PREPARING) {
                 return false;
             }
         }

@@ -1,0 +1,103 @@
+package dev.jfork.template;
+
+import static dev.jfork.TestSupport.await;
+import static dev.jfork.TestSupport.exitOf;
+import static dev.jfork.TestSupport.readLine;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.OptionalInt;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+
+/** A template that reproduces the main program, with its classes loaded and initialised in order. */
+class ForkTemplateTest {
+    @Test
+    void classesLoadedBeforeCaptureAreInitialisedInWorkers() throws Exception {
+        Class.forName(FirstMarker.class.getName());
+        Class.forName(SecondMarker.class.getName());
+        List<String> loaded = MainProgram.current().loadedClasses();
+        assertTrue(loaded.indexOf(FirstMarker.class.getName()) >= 0
+                && loaded.indexOf(FirstMarker.class.getName()) < loaded.indexOf(SecondMarker.class.getName()), loaded.toString());
+
+        Fork template = ForkTemplate.capture();
+        assertSame(template, ForkTemplate.capture(), "capture twice returns the same template");
+        for (int id = 1; id <= 2; id++) {
+            Fork worker = template.fork().sendArg(String.valueOf(id));
+            ForkChannel ch = await(worker.run("dev.jfork.template.Markers.report"));
+            // the initialisers ran while the worker was prepared, in the program's order, before run
+            assertEquals("first,second id=" + id, readLine(ch));
+            ch.close();
+            assertEquals(OptionalInt.of(0), exitOf(worker).exitCode());
+        }
+        template.close();
+        exitOf(template);
+        Fork again = ForkTemplate.capture();
+        assertNotSame(template, again, "a closed template is replaced");
+        again.close();
+        exitOf(again);
+    }
+
+    @Test
+    void theAgentRecordsTheLoadOrderWithoutAddOpens(@TempDir Path tmp) throws Exception {
+        Path agent = tmp.resolve("fork-template-agent.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ForkTemplate.class.getName());
+        new JarOutputStream(Files.newOutputStream(agent), m).close();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if ((a.startsWith("--add-opens") && !a.contains("java.base/java.lang=")) || a.startsWith("--enable-native-access")
+                    || a.startsWith("--sun-misc")) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-javaagent:" + agent);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(AgentTemplateProgram.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            assertEquals("first,second id=agent", out.readLine());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void optionsThatMustNotBeCopiedAreNot() throws IOException {
+        assertFalse(MainProgram.copyable("-agentlib:jdwp=transport=dt_socket,server=y,address=5005"));
+        assertFalse(MainProgram.copyable("-Dcom.sun.management.jmxremote.port=9010"));
+        assertFalse(MainProgram.copyable("-XX:StartFlightRecording=filename=rec.jfr"));
+        assertFalse(MainProgram.copyable("-Xlog:gc:file=gc.log"));
+        assertFalse(MainProgram.copyable("-XX:SharedArchiveFile=app.jsa"));
+        assertTrue(MainProgram.copyable("-Xmx512m"));
+        assertTrue(MainProgram.copyable("-Dapp.mode=prod"));
+        assertTrue(MainProgram.copyable("--add-opens=java.base/java.io=ALL-UNNAMED"));
+        assertTrue(MainProgram.copyable("-Xlog:gc"));
+    }
+}
