@@ -64,11 +64,22 @@ final class ChildServer {
             fail(Protocol.EXIT_PROTOCOL, "malformed frame: " + e.getMessage(), null);
         } catch (EOFException e) {
             exitQuietly(); // the parent went away in the middle of a frame
+        } catch (IOException e) {
+            if (isReset(e)) {
+                // the parent closed while replies it never read were pending: end of stream all the same
+                exitQuietly();
+            }
+            fail(Protocol.EXIT_FAILED, "child server error: " + e, e);
         } catch (CommandFailure e) {
             fail(Protocol.EXIT_FAILED, e.getMessage(), e.getCause());
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
             fail(Protocol.EXIT_FAILED, "child server error: " + e, e);
         }
+    }
+
+    /** java.io reports ECONNRESET only by its message. */
+    private static boolean isReset(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("Connection reset");
     }
 
     private void execute(Protocol.Frame f) throws IOException, CommandFailure {

@@ -21,7 +21,9 @@ public final class Demo {
             new Step("PreforkedServer: 10 workers accepting on one TCP listener", PreforkedServer::demo),
             new Step("FasterForkExec: jfork as a faster fork+exec, stdout to a file, stderr to the socket",
                     FasterForkExec::demo),
-            new Step("TemplateWorkers: a template prepared once, 10 workers forked from it", TemplateWorkers::demo));
+            new Step("TemplateWorkers: a template prepared once, 10 workers forked from it", TemplateWorkers::demo),
+            new Step("StandaloneProgram: early template first, the program itself as template, 10 workers",
+                    StandaloneProgram::demo));
 
     public static void main(String[] args) {
         PrintStream out = System.out;

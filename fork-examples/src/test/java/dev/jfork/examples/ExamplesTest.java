@@ -104,4 +104,15 @@ class ExamplesTest {
         r.workerExits().forEach(e -> assertTrue(e.isSuccess(), e.toString()));
         assertEquals(OptionalInt.of(0), r.templateExit().exitCode());
     }
+
+    @Test
+    void standaloneProgramForksTenWorkersFromTheCapturedProgram() throws Exception {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        StandaloneProgram.demo(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        String out = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        for (int id = 1; id <= 10; id++) {
+            org.junit.jupiter.api.Assertions.assertTrue(out.contains("worker " + id + " pid "), out);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(out.contains(": codec initialised in pid"), out);
+    }
 }

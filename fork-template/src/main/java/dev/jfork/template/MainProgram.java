@@ -104,7 +104,8 @@ final class MainProgram {
         List<String> names = new ArrayList<>(loaded.size());
         for (Class<?> c : loaded) {
             String n = c.getName();
-            if (c.isHidden() || c.isArray() || c.isPrimitive() || n.indexOf('/') >= 0 || isJfork(c)) {
+            if (c.isHidden() || c.isArray() || c.isPrimitive() || n.indexOf('/') >= 0 || java.lang.reflect.Proxy.isProxyClass(c)
+                    || isJfork(c)) {
                 continue;
             }
             names.add(n);
