@@ -86,4 +86,32 @@ public final class TestSupport {
             }
         });
     }
+
+    /**
+     * A command that starts a JVM like this test JVM: the same java and class path, and the JVM
+     * options this suite's processes need ({@code --add-opens}, native access, Unsafe access) that
+     * {@code keep} accepts. Append options and a main class.
+     */
+    public static java.util.List<String> javaCommand(java.util.function.Predicate<String> keep) {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if ((a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) && keep.test(a)) {
+                cmd.add(a);
+            }
+        }
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        return cmd;
+    }
+
+    /** A jar that only has a manifest naming {@code premainClass}: an agent whose classes come from the class path. */
+    public static java.nio.file.Path agentJar(java.nio.file.Path dir, String premainClass) throws IOException {
+        java.nio.file.Path jar = dir.resolve("agent-" + premainClass + ".jar");
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(new java.util.jar.Attributes.Name("Premain-Class"), premainClass);
+        new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar), m).close();
+        return jar;
+    }
 }

@@ -145,51 +145,12 @@ public final class StreamChannel implements ForkChannel {
 
     @Override
     public InputStream inputStream() {
-        return new InputStream() {
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
-                }
-                try {
-                    return StreamChannel.this.read(ByteBuffer.wrap(b, off, len));
-                } catch (ClosedChannelException e) {
-                    return -1;
-                }
-            }
-
-            @Override
-            public void close() throws IOException {
-                StreamChannel.this.close();
-            }
-        };
+        return ChannelStreams.in(this);
     }
 
     @Override
     public OutputStream outputStream() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                StreamChannel.this.write(ByteBuffer.wrap(b, off, len));
-            }
-
-            @Override
-            public void close() throws IOException {
-                StreamChannel.this.close();
-            }
-        };
+        return ChannelStreams.out(this);
     }
 
     @Override

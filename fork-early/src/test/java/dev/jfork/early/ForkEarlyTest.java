@@ -9,24 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /** exec() and create() after ForkEarly.start() fork from the early template; the agent does the same. */
 class ForkEarlyTest {
@@ -53,21 +47,8 @@ class ForkEarlyTest {
 
     @Test
     void theAgentStartsTheEarlyTemplateWithoutCodeChanges() throws Exception {
-        Path agent = tmp.resolve("fork-early-agent.jar");
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ForkEarly.class.getName());
-        new JarOutputStream(Files.newOutputStream(agent), m).close();
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-javaagent:" + agent);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        List<String> cmd = TestSupport.javaCommand(a -> true);
+        cmd.add("-javaagent:" + TestSupport.agentJar(tmp, ForkEarly.class.getName()));
         cmd.add(AgentProgram.class.getName());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

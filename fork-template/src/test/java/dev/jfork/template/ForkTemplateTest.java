@@ -12,17 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
@@ -30,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /** A template that reproduces the main program, with its classes loaded and initialised in order. */
 class ForkTemplateTest {
@@ -61,22 +55,8 @@ class ForkTemplateTest {
 
     @Test
     void theAgentRecordsTheLoadOrderWithoutAddOpens(@TempDir Path tmp) throws Exception {
-        Path agent = tmp.resolve("fork-template-agent.jar");
-        Manifest m = new Manifest();
-        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().put(new Attributes.Name("Premain-Class"), ForkTemplate.class.getName());
-        new JarOutputStream(Files.newOutputStream(agent), m).close();
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if ((a.startsWith("--add-opens") && !a.contains("java.base/java.lang=")) || a.startsWith("--enable-native-access")
-                    || a.startsWith("--sun-misc")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-javaagent:" + agent);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        List<String> cmd = TestSupport.javaCommand(a -> !a.contains("java.base/java.lang="));
+        cmd.add("-javaagent:" + TestSupport.agentJar(tmp, ForkTemplate.class.getName()));
         cmd.add(AgentTemplateProgram.class.getName());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
