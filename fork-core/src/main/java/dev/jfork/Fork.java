@@ -272,6 +272,16 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
+     * The last lines the process wrote to standard error ({@link JvmSpec.Builder#stderrLines(int)}
+     * of them, oldest first), once its stderr has reached end of stream: normally when it has
+     * exited. Empty for a process adopted with {@link #fromFd(int)}. For reports about a process
+     * that died after {@link #run}, where no {@link ForkException} tells.
+     */
+    public CompletableFuture<List<String>> stderrTail() {
+        return link.stderrLines().copy();
+    }
+
+    /**
      * Closes a process that was not yet run: the child reads end of stream and exits (if it has
      * not exited after {@link JvmSpec.Builder#exitTimeout(java.time.Duration)}, it is killed). On a
      * template the template exits after starting the forks it was asked for; its forks, running or

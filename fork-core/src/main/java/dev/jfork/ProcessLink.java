@@ -401,7 +401,9 @@ final class ProcessLink {
                         throw new Protocol.MalformedFrameException("unknown reply '" + Protocol.printable(f.type) + "'");
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // whatever ends the reader (even an Error such as a class that cannot be loaded any
+            // more), the forks must be handed over to outside watching and run() must fail
             LOG.log(Level.DEBUG, "reading replies of process {0} ended: {1}", pidText(), e);
         }
         readerEnded(ch);
@@ -558,6 +560,11 @@ final class ProcessLink {
                 Native.kill(p, Native.SIGKILL);
             }
         });
+    }
+
+    /** The last stderr lines once the stderr pipe reached end of stream (empty if this program has no pipe). */
+    CompletableFuture<List<String>> stderrLines() {
+        return attached.thenCompose(v -> stderrTail().finished());
     }
 
     private StderrTail stderrTail() {

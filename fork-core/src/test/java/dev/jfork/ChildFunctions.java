@@ -124,6 +124,15 @@ public final class ChildFunctions {
         System.exit(Integer.parseInt(args.string(0)));
     }
 
+    /** Writes its arguments to stderr, one line each, then exits with 3. */
+    public static void complainAndExit(ForkChannel ch, ForkArgs args) {
+        for (int i = 0; i < args.size(); i++) {
+            System.err.println(args.string(i));
+        }
+        System.err.flush();
+        System.exit(3);
+    }
+
     /** Throws after entering. */
     public static void throwing(ForkChannel ch, ForkArgs args) {
         throw new IllegalStateException("run function failed on purpose");

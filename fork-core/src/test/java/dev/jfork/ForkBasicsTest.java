@@ -216,4 +216,13 @@ class ForkBasicsTest {
         assertEquals("", await(blocked));
         assertEquals(OptionalInt.of(0), exitOf(f).exitCode(), "the child saw end of stream and returned");
     }
+
+    @Test
+    void stderrTailAfterRunHasTheLastLines() throws IOException {
+        Fork f = Fork.exec(JvmSpec.builder().stderrLines(2).discardStderr().build()).sendArg("one", "two", "three");
+        ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.complainAndExit"));
+        assertEquals(OptionalInt.of(3), exitOf(f).exitCode());
+        assertEquals(java.util.List.of("two", "three"), await(f.stderrTail()));
+        ch.close();
+    }
 }

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
 public final class TestSupport {
     private TestSupport() {}
 
-    public static final Duration DEADLINE = Duration.ofSeconds(30);
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
 
     public static <T> T await(CompletableFuture<T> future) {
         try {
@@ -33,19 +33,35 @@ public final class TestSupport {
 
     /** The ForkException a run future fails with. */
     public static ForkException awaitFailure(CompletableFuture<?> future) {
+        return awaitFailure(future, ForkException.class);
+    }
+
+    /** The exception of the given type a future fails with. */
+    public static <E extends Throwable> E awaitFailure(CompletableFuture<?> future, Class<E> type) {
         try {
             Object v = future.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
             throw new AssertionError("expected a failure, got " + v);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof ForkException) {
-                return (ForkException) e.getCause();
+            if (type.isInstance(e.getCause())) {
+                return type.cast(e.getCause());
             }
-            throw new AssertionError("expected a ForkException, got " + e.getCause(), e.getCause());
+            throw new AssertionError("expected a " + type.getSimpleName() + ", got " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         } catch (TimeoutException e) {
             throw new AssertionError("no failure within " + DEADLINE);
+        }
+    }
+
+    public static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("latch not released within " + DEADLINE + " (count " + latch.getCount() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

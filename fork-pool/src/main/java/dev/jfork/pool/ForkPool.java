@@ -1,0 +1,279 @@
+package dev.jfork.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import dev.jfork.Fork;
+import dev.jfork.rpc.RpcChild;
+import dev.jfork.rpc.RpcException;
+
+/**
+ * A managed pool of RPC workers forked from one template: AnyEvent::Fork::Pool for the JVM.
+ *
+ * <pre>{@code
+ * Fork template = Fork.newTemplate(JvmSpec.defaults()).require("com.example.Worker");
+ * try (ForkPool pool = ForkPool.builder(template, "com.example.Worker.run").max(4).idle(1).build()) {
+ *     CompletableFuture<Integer> r = pool.call("job", 42);
+ *     ...
+ * }   // close(): every accepted job completes, then the workers stop
+ *
+ * // in the worker (the sync backend of fork-rpc):
+ * public static Object run(Object... args) { ...; return result; }
+ * }</pre>
+ *
+ * <p>Scheduling is AnyEvent::Fork::Pool's: a job goes to the least-loaded worker with fewer than
+ * {@code load} jobs; when all are at {@code load} and there are fewer than {@code max} workers, a
+ * new one is started (no faster than one per {@code start}); workers beyond {@code idle} that have
+ * had nothing to do for {@code stop} are stopped, down to zero with {@code idle(0)}.
+ *
+ * <p>Failures are contained: a worker that dies is removed at once and replaced as needed; the
+ * jobs it was running fail with an {@link RpcException} naming its exit code or signal, the queued
+ * ones go to other workers. Cancelling a job's future, or a job running past {@code jobTimeout},
+ * kills the worker running it (its other jobs fail too; use {@code load(1)} where that matters).
+ * Every accepted job completes exactly once: with a result, an error, a timeout
+ * ({@link java.util.concurrent.TimeoutException}) or a cancellation. One manager thread owns the
+ * pool's state; job futures complete on the workers' reader threads.
+ */
+public final class ForkPool implements AutoCloseable {
+    /** CONTROL kinds between pool workers and the pool (over fork-rpc's CONTROL frames). */
+    static final int CONTROL_READY = 1;
+    static final int CONTROL_RETIRE = 2;
+
+    private final PoolManager manager;
+
+    private ForkPool(PoolManager manager) {
+        this.manager = manager;
+    }
+
+    /** A builder for a pool whose workers are forks of {@code template} running {@code function}. */
+    public static Builder builder(Fork template, String function) {
+        return new Builder(Objects.requireNonNull(template, "template"), Objects.requireNonNull(function, "function"));
+    }
+
+    /** The number of processors actually available to this JVM (cgroup limits and CPU affinity included). */
+    public static int ncpu() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * In a worker: take no new jobs, finish the ones already received, then exit (the pool starts a
+     * replacement if it needs one). AnyEvent::Fork::Pool's {@code retire}.
+     *
+     * @throws IllegalStateException outside a pool worker
+     */
+    public static void retire() {
+        RpcChild.control(CONTROL_RETIRE, new byte[0]);
+    }
+
+    /**
+     * Submits a job: the worker function is called with {@code args} (serialized with Kryo, see
+     * {@link Builder#register}). With a full queue the call blocks or fails, as the
+     * {@link Builder#maxQueue} policy says.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the pool is closed, or the queue is
+     *                                                         full under {@link QueueFullPolicy#FAIL}
+     */
+    public <T> CompletableFuture<T> call(Object... args) {
+        return manager.submit(args);
+    }
+
+    /** A snapshot of the pool's workers and jobs. */
+    public PoolStats stats() {
+        return manager.stats();
+    }
+
+    /** The pool's statistics as an MXBean (register it with an MBean server). */
+    public ForkPoolMXBean mxBean() {
+        return new PoolMXBean(manager);
+    }
+
+    /**
+     * Stops taking calls, runs every accepted job to completion, then stops all workers. Returns at
+     * once; {@link #terminated()} completes at the end.
+     */
+    @Override
+    public void close() {
+        manager.shutdown(false);
+    }
+
+    /**
+     * Stops taking calls, fails the queued jobs (with {@link java.util.concurrent.CancellationException})
+     * and kills the workers (their running jobs fail). Returns at once; {@link #terminated()}
+     * completes when the workers are gone.
+     */
+    public void closeNow() {
+        manager.shutdown(true);
+    }
+
+    /** Completes when the pool was closed and all its workers have exited. */
+    public CompletableFuture<Void> terminated() {
+        return manager.terminated().copy();
+    }
+
+    /** Waits for {@link #terminated()}; false if {@code timeout} passed first. */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        try {
+            manager.terminated().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ForkPool" + stats();
+    }
+
+    /** Options of a {@link ForkPool}; every limit has a documented default. */
+    public static final class Builder {
+        final Fork template;
+        final String function;
+        int max = ncpu();
+        int idle = 0;
+        int load = 2;
+        Duration start = Duration.ofMillis(100);
+        Duration stop = Duration.ofSeconds(10);
+        boolean async;
+        String init;
+        Consumer<Object[]> onEvent;
+        Consumer<RpcException> onError;
+        int maxQueue = Integer.MAX_VALUE;
+        QueueFullPolicy queueFullPolicy = QueueFullPolicy.BLOCK;
+        int maxJobsPerWorker = 0;
+        Duration jobTimeout;
+        final List<Class<?>> registrations = new ArrayList<>();
+
+        private Builder(Fork template, String function) {
+            this.template = template;
+            this.function = function;
+        }
+
+        /** The most workers at once (default {@link ForkPool#ncpu()}). */
+        public Builder max(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("max < 1: " + max);
+            }
+            this.max = max;
+            return this;
+        }
+
+        /** Workers kept even when there is nothing to do (default 0: the pool shrinks to nothing). */
+        public Builder idle(int idle) {
+            if (idle < 0) {
+                throw new IllegalArgumentException("idle < 0: " + idle);
+            }
+            this.idle = idle;
+            return this;
+        }
+
+        /** Jobs in flight per worker before another worker is used or started (default 2). */
+        public Builder load(int load) {
+            if (load < 1) {
+                throw new IllegalArgumentException("load < 1: " + load);
+            }
+            this.load = load;
+            return this;
+        }
+
+        /** Minimum time between two worker starts (default 100 ms; {@code Duration.ZERO} for none). */
+        public Builder start(Duration delay) {
+            this.start = requireNotNegative(delay, "start");
+            return this;
+        }
+
+        /** How long a worker beyond {@code idle} may have nothing to do before it is stopped (default 10 s). */
+        public Builder stop(Duration delay) {
+            this.stop = requireNotNegative(delay, "stop");
+            return this;
+        }
+
+        /** Use fork-rpc's async backend: {@code static void fn(RpcReply reply, Object... args)} (default sync). */
+        public Builder async(boolean async) {
+            this.async = async;
+            return this;
+        }
+
+        /** A static method each worker calls once before its first job, with the template's arguments. */
+        public Builder init(String method) {
+            this.init = method;
+            return this;
+        }
+
+        /** Receives the events workers send with {@code RpcChild.event}. */
+        public Builder onEvent(Consumer<Object[]> handler) {
+            this.onEvent = handler;
+            return this;
+        }
+
+        /** Told when a worker ends abnormally (its jobs fail on their own futures as well). */
+        public Builder onError(Consumer<RpcException> handler) {
+            this.onError = handler;
+            return this;
+        }
+
+        /**
+         * Bounds the jobs waiting for a worker (default unbounded): when {@code capacity} are
+         * queued, {@link ForkPool#call} blocks or fails, as {@code policy} says.
+         */
+        public Builder maxQueue(int capacity, QueueFullPolicy policy) {
+            if (capacity < 0) {
+                throw new IllegalArgumentException("maxQueue capacity < 0: " + capacity);
+            }
+            this.maxQueue = capacity;
+            this.queueFullPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Recycle a worker after it was sent this many jobs (default 0: never). */
+        public Builder maxJobsPerWorker(int jobs) {
+            if (jobs < 0) {
+                throw new IllegalArgumentException("maxJobsPerWorker < 0: " + jobs);
+            }
+            this.maxJobsPerWorker = jobs;
+            return this;
+        }
+
+        /**
+         * Fail a job still running this long after it was sent to a worker, with a
+         * {@link java.util.concurrent.TimeoutException}, and kill (then replace) its worker
+         * (default: no timeout).
+         */
+        public Builder jobTimeout(Duration timeout) {
+            if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+                throw new IllegalArgumentException("jobTimeout must be positive: " + timeout);
+            }
+            this.jobTimeout = timeout;
+            return this;
+        }
+
+        /** Kryo registrations for job arguments and results (same ids in parent and workers). */
+        public Builder register(Class<?>... classes) {
+            for (Class<?> c : classes) {
+                registrations.add(Objects.requireNonNull(c));
+            }
+            return this;
+        }
+
+        public ForkPool build() {
+            if (idle > max) {
+                throw new IllegalArgumentException("idle (" + idle + ") > max (" + max + ")");
+            }
+            return new ForkPool(new PoolManager(this));
+        }
+
+        private static Duration requireNotNegative(Duration d, String what) {
+            if (d == null || d.isNegative()) {
+                throw new IllegalArgumentException(what + " must be zero or positive: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,583 @@
+package dev.jfork.pool;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.jfork.Fork;
+import dev.jfork.rpc.Rpc;
+import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcException;
+import dev.jfork.rpc.RpcOptions;
+
+/**
+ * The one thread that owns a pool's state: the queue, the workers and their jobs, the timers. Every
+ * change happens as a task on it; callers and the workers' reader threads only post tasks (and
+ * complete job futures, so that user callbacks never run here).
+ */
+final class PoolManager {
+    private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
+    private static final AtomicInteger POOLS = new AtomicInteger();
+    /** After this many workers in a row die before they are ready, the queued jobs fail with that error. */
+    private static final int START_FAILURES_TOLERATED = 3;
+
+    private enum State { STARTING, READY, RETIRING }
+
+    /** One submitted job. Fields other than the future are the manager's. */
+    private static final class Job {
+        final Object[] args;
+        final CompletableFuture<Object> future = new CompletableFuture<>();
+        final long enqueued = System.nanoTime();
+        long sent;
+        Worker worker;
+        ScheduledFuture<?> timer;
+        boolean counted;
+
+        Job(Object[] args) {
+            this.args = args;
+        }
+    }
+
+    /** One worker process. */
+    private final class Worker {
+        final int id;
+        final Fork fork;
+        RpcClient client;
+        State state = State.STARTING;
+        final List<Job> running = new ArrayList<>();
+        int sent;
+        boolean killed;
+        boolean lost;
+        ScheduledFuture<?> stopTimer;
+
+        Worker(int id, Fork fork) {
+            this.id = id;
+            this.fork = fork;
+        }
+
+        @Override
+        public String toString() {
+            return "worker " + id + " (pid " + fork.pid().orElse(-1) + ")";
+        }
+    }
+
+    private final ForkPool.Builder o;
+    private final ScheduledThreadPoolExecutor thread;
+    private final Semaphore queueSlots;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile boolean closing;
+
+    // owned by the manager thread
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private int nextWorker;
+    private long lastStart = Long.MIN_VALUE / 2;
+    private ScheduledFuture<?> startTimer;
+    private int startFailures;
+    private long completed;
+    private long failed;
+    private long restarts;
+    private long waitCount;
+    private long waitTotal;
+    private long waitMax;
+    private long runCount;
+    private long runTotal;
+    private long runMax;
+    private boolean closingNow;
+
+    PoolManager(ForkPool.Builder options) {
+        this.o = options;
+        this.thread = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "jfork-pool-" + POOLS.incrementAndGet());
+            t.setDaemon(true);
+            managerThread = t;
+            return t;
+        });
+        thread.setRemoveOnCancelPolicy(true);
+        this.queueSlots = options.maxQueue == Integer.MAX_VALUE ? null : new Semaphore(options.maxQueue);
+        post(this::keepIdleWorkers);
+    }
+
+    // ------------------------------------------------------------------ from any thread
+
+    @SuppressWarnings("unchecked")
+    <T> CompletableFuture<T> submit(Object[] args) {
+        if (closing) {
+            throw new RejectedExecutionException("the pool is closed");
+        }
+        if (queueSlots != null) {
+            if (o.queueFullPolicy == QueueFullPolicy.FAIL) {
+                if (!queueSlots.tryAcquire()) {
+                    throw new RejectedExecutionException("the pool's queue is full (" + o.maxQueue + " jobs)");
+                }
+            } else {
+                queueSlots.acquireUninterruptibly();
+                if (closing) {
+                    queueSlots.release();
+                    throw new RejectedExecutionException("the pool is closed");
+                }
+            }
+        }
+        Job job = new Job(args.clone());
+        job.future.whenComplete((v, t) -> {
+            if (t instanceof CancellationException) {
+                post(() -> cancelled(job));
+            }
+        });
+        post(() -> enqueue(job));
+        return (CompletableFuture<T>) (CompletableFuture<?>) job.future;
+    }
+
+    void shutdown(boolean now) {
+        closing = true;
+        if (queueSlots != null) {
+            queueSlots.release(Integer.MAX_VALUE / 2); // wake callers blocked on a full queue: they see the pool closed
+        }
+        post(() -> beginShutdown(now));
+    }
+
+    CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    PoolStats stats() {
+        return onManager(this::snapshot);
+    }
+
+    private void post(Runnable task) {
+        try {
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException | Error e) {
+                    LOG.log(Level.ERROR, "jfork pool manager task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // terminated: nothing left to manage
+        }
+    }
+
+    /** Runs a task on the manager thread and waits for it (directly if already there, or once it has stopped). */
+    private <T> T onManager(Callable<T> task) {
+        try {
+            if (Thread.currentThread() == managerThread) {
+                return task.call();
+            }
+            return thread.submit(task).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (RejectedExecutionException e) {
+            return callQuietly(task); // the pool has terminated: its state no longer changes
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private volatile Thread managerThread;
+
+    private static <T> T callQuietly(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ on the manager thread
+
+    private void enqueue(Job job) {
+        if (job.future.isDone()) { // cancelled before it got here
+            releaseSlot();
+            count(job, false);
+            return;
+        }
+        queue.addLast(job);
+        schedule();
+    }
+
+    /** Sends queued jobs to the least-loaded ready workers; starts a worker if they are all full. */
+    private void schedule() {
+        while (!queue.isEmpty()) {
+            Worker w = leastLoaded();
+            if (w == null) {
+                maybeStartWorker();
+                break;
+            }
+            Job job = queue.pollFirst();
+            releaseSlot();
+            if (job.future.isDone()) {
+                count(job, false);
+                continue;
+            }
+            dispatch(w, job);
+        }
+        stopIdleLater();
+        checkTerminated();
+    }
+
+    private Worker leastLoaded() {
+        Worker best = null;
+        for (Worker w : workers) {
+            if (w.state == State.READY && w.running.size() < o.load && (best == null || w.running.size() < best.running.size())) {
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    private void dispatch(Worker w, Job job) {
+        job.sent = System.nanoTime();
+        job.worker = w;
+        long wait = job.sent - job.enqueued;
+        waitCount++;
+        waitTotal += wait;
+        waitMax = Math.max(waitMax, wait);
+        w.running.add(job);
+        w.sent++;
+        cancelStop(w);
+        CompletableFuture<Object> result;
+        try {
+            result = w.client.call(job.args);
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((v, t) -> {
+            if (t == null) {
+                job.future.complete(v);
+            } else {
+                job.future.completeExceptionally(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+            }
+            post(() -> finished(w, job));
+        });
+        if (o.jobTimeout != null) {
+            job.timer = thread.schedule(() -> timedOut(job), o.jobTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
+            retire(w); // recycled: it finishes what it was sent, then exits
+        }
+    }
+
+    private void finished(Worker w, Job job) {
+        if (!w.running.remove(job)) {
+            return;
+        }
+        if (isWorkerLost(job.future)) {
+            // the worker is gone (its end is reported separately): send it nothing more
+            w.lost = true;
+            w.state = State.RETIRING;
+        }
+        if (job.timer != null) {
+            job.timer.cancel(false);
+        }
+        long run = System.nanoTime() - job.sent;
+        runCount++;
+        runTotal += run;
+        runMax = Math.max(runMax, run);
+        count(job, !job.future.isCompletedExceptionally());
+        schedule();
+    }
+
+    private static boolean isWorkerLost(CompletableFuture<Object> f) {
+        try {
+            f.getNow(null);
+            return false;
+        } catch (CompletionException e) {
+            return e.getCause() instanceof RpcException && ((RpcException) e.getCause()).kind() == RpcException.Kind.WORKER_LOST;
+        } catch (CancellationException e) {
+            return false;
+        }
+    }
+
+    private void count(Job job, boolean ok) {
+        if (!job.counted) {
+            job.counted = true;
+            if (ok) {
+                completed++;
+            } else {
+                failed++;
+            }
+        }
+    }
+
+    private void timedOut(Job job) {
+        Worker w = job.worker;
+        if (job.future.isDone() || w == null || !w.running.contains(job)) {
+            return;
+        }
+        job.future.completeExceptionally(new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout
+                + " on " + w + "; the worker was killed"));
+        kill(w);
+    }
+
+    private void cancelled(Job job) {
+        if (queue.remove(job)) {
+            releaseSlot();
+            count(job, false);
+        } else if (job.worker != null && job.worker.running.contains(job)) {
+            kill(job.worker); // the only way to stop a running call
+        }
+        checkTerminated();
+    }
+
+    private void kill(Worker w) {
+        if (!w.killed) {
+            w.killed = true;
+            w.state = State.RETIRING;
+            w.client.kill();
+        }
+    }
+
+    private void retire(Worker w) {
+        if (w.state != State.RETIRING) {
+            w.state = State.RETIRING;
+            cancelStop(w);
+            w.client.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ worker life
+
+    /** Starts a worker if jobs wait, all ready workers are full, and max and the start delay allow. */
+    private void maybeStartWorker() {
+        if (queue.isEmpty() || workers.size() >= o.max || closingNow) {
+            return;
+        }
+        int startingCapacity = 0;
+        for (Worker w : workers) {
+            if (w.state == State.STARTING) {
+                startingCapacity += o.load;
+            }
+        }
+        if (startingCapacity >= queue.size()) {
+            return; // the workers on their way will take these
+        }
+        startWorkerWhenAllowed();
+    }
+
+    private void startWorkerWhenAllowed() {
+        long now = System.nanoTime();
+        long next = lastStart + o.start.toNanos();
+        if (now >= next) {
+            startWorker();
+        } else if (startTimer == null || startTimer.isDone()) {
+            startTimer = thread.schedule(() -> {
+                startTimer = null;
+                if (!queue.isEmpty()) {
+                    maybeStartWorker();
+                } else {
+                    keepIdleWorkers();
+                }
+            }, next - now, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Keeps at least {@code idle} workers (started one per start delay). */
+    private void keepIdleWorkers() {
+        if (closing) {
+            return;
+        }
+        int active = 0;
+        for (Worker w : workers) {
+            if (w.state != State.RETIRING) {
+                active++;
+            }
+        }
+        if (active < o.idle) {
+            startWorkerWhenAllowed();
+        }
+    }
+
+    private void startWorker() {
+        lastStart = System.nanoTime();
+        Worker w = new Worker(++nextWorker, o.template.fork().sendArg(PoolWorker.MARKER + (o.init == null ? "" : o.init)));
+        RpcOptions.Builder rpc = RpcOptions.builder().async(o.async).init(PoolWorker.class.getName() + ".init")
+                .onControl((kind, payload) -> post(() -> control(w, kind)))
+                .register(o.registrations.toArray(new Class<?>[0]));
+        if (o.onEvent != null) {
+            rpc.onEvent(o.onEvent);
+        }
+        workers.add(w);
+        try {
+            w.client = Rpc.run(w.fork, o.function, rpc.build());
+        } catch (RuntimeException e) {
+            workers.remove(w);
+            startFailed(w, e);
+            return;
+        }
+        w.client.terminated().whenComplete((v, t) -> post(() -> ended(w, t)));
+        LOG.log(Level.DEBUG, "pool started {0}", w);
+    }
+
+    private void control(Worker w, int kind) {
+        if (kind == ForkPool.CONTROL_READY && w.state == State.STARTING) {
+            w.state = State.READY;
+            startFailures = 0;
+            schedule();
+        } else if (kind == ForkPool.CONTROL_RETIRE) {
+            retire(w);
+            schedule();
+        }
+    }
+
+    private void ended(Worker w, Throwable error) {
+        workers.remove(w);
+        cancelStop(w);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        boolean expected = w.state == State.RETIRING && !w.killed && !w.lost;
+        if (w.state == State.STARTING) {
+            startFailed(w, cause);
+        } else if (!expected && !closingNow) {
+            restarts++;
+            LOG.log(Level.DEBUG, "pool {0} ended: {1}", w, cause);
+        }
+        if (cause instanceof RpcException && o.onError != null && !expected) {
+            try {
+                o.onError.accept((RpcException) cause);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "onError handler threw", e);
+            }
+        }
+        keepIdleWorkers();
+        schedule();
+    }
+
+    private void startFailed(Worker w, Throwable cause) {
+        restarts++;
+        if (++startFailures >= START_FAILURES_TOLERATED && !queue.isEmpty()) {
+            // workers cannot start: waiting would be forever, so the queued jobs fail with the reason
+            LOG.log(Level.WARNING, "jfork pool: {0} workers in a row failed to start; failing {1} queued jobs",
+                    startFailures, queue.size());
+            RpcException e = cause instanceof RpcException ? (RpcException) cause
+                    : new RpcException(RpcException.Kind.WORKER_LOST, "pool workers cannot start: " + cause, null, List.of(), cause);
+            while (!queue.isEmpty()) {
+                Job job = queue.pollFirst();
+                releaseSlot();
+                job.future.completeExceptionally(e);
+                count(job, false);
+            }
+            startFailures = 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ shrinking and closing
+
+    /** Workers beyond {@code idle} with nothing to do stop after the stop delay. */
+    private void stopIdleLater() {
+        int active = 0;
+        for (Worker w : workers) {
+            if (w.state != State.RETIRING) {
+                active++;
+            }
+        }
+        for (Worker w : workers) {
+            if (active <= o.idle && !closing) {
+                break;
+            }
+            if (w.state == State.READY && w.running.isEmpty()) {
+                if (closing && queue.isEmpty()) {
+                    retire(w); // closing: nothing left to wait for
+                    active--;
+                } else if (!closing && w.stopTimer == null) {
+                    w.stopTimer = thread.schedule(() -> stopIdle(w), o.stop.toNanos(), TimeUnit.NANOSECONDS);
+                    active--; // counted as leaving, so that only the surplus gets timers
+                }
+            }
+        }
+    }
+
+    private void stopIdle(Worker w) {
+        w.stopTimer = null;
+        int active = 0;
+        for (Worker x : workers) {
+            if (x.state != State.RETIRING) {
+                active++;
+            }
+        }
+        if (w.state == State.READY && w.running.isEmpty() && active > o.idle) {
+            retire(w);
+        }
+        schedule();
+    }
+
+    private void cancelStop(Worker w) {
+        if (w.stopTimer != null) {
+            w.stopTimer.cancel(false);
+            w.stopTimer = null;
+        }
+    }
+
+    private void beginShutdown(boolean now) {
+        if (now) {
+            closingNow = true;
+            while (!queue.isEmpty()) {
+                Job job = queue.pollFirst();
+                job.future.completeExceptionally(new CancellationException("the pool was closed with closeNow()"));
+                count(job, false);
+            }
+            for (Worker w : new ArrayList<>(workers)) {
+                kill(w);
+            }
+        }
+        for (Worker w : new ArrayList<>(workers)) {
+            if (w.state == State.STARTING && queue.isEmpty()) {
+                retire(w);
+            }
+        }
+        schedule();
+    }
+
+    private void checkTerminated() {
+        if (closing && queue.isEmpty() && workers.isEmpty() && !terminated.isDone()) {
+            terminated.complete(null);
+            thread.shutdown();
+        }
+    }
+
+    private void releaseSlot() {
+        if (queueSlots != null) {
+            queueSlots.release();
+        }
+    }
+
+    private PoolStats snapshot() {
+        int starting = 0;
+        int idle = 0;
+        int busy = 0;
+        int retiring = 0;
+        for (Worker w : workers) {
+            switch (w.state) {
+                case STARTING:
+                    starting++;
+                    break;
+                case RETIRING:
+                    retiring++;
+                    break;
+                default:
+                    if (w.running.isEmpty()) {
+                        idle++;
+                    } else {
+                        busy++;
+                    }
+            }
+        }
+        return new PoolStats(starting, idle, busy, retiring, queue.size(), completed, failed, restarts,
+                new TimeSummary(waitCount, waitTotal, waitMax), new TimeSummary(runCount, runTotal, runMax));
+    }
+}

@@ -1,0 +1,300 @@
+package dev.jfork.pool;
+
+import static dev.jfork.TestSupport.await;
+import static dev.jfork.TestSupport.awaitGone;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.jfork.Fork;
+import dev.jfork.JvmSpec;
+import dev.jfork.TestSupport;
+import dev.jfork.rpc.RpcException;
+
+/** Pools schedule, shrink, bound, cancel, time out and recover as documented, and never hang. */
+class ForkPoolTest {
+    private static final String RUN = "dev.jfork.pool.PoolJobs.run";
+
+    private Fork template;
+    /** "running" events from announceAndSleep jobs: tag -> worker pid. */
+    private final Map<String, CompletableFuture<Long>> running = new ConcurrentHashMap<>();
+
+    @BeforeEach
+    void template() {
+        template = Fork.newTemplate(JvmSpec.defaults()).require("dev.jfork.pool.PoolJobs").sendArg("template-arg");
+    }
+
+    @AfterEach
+    void closeTemplate() {
+        template.close();
+        await(template.onExit());
+    }
+
+    private ForkPool.Builder pool() {
+        return ForkPool.builder(template, RUN).onEvent(e -> {
+            if ("running".equals(e[0])) {
+                running.computeIfAbsent((String) e[2], k -> new CompletableFuture<>()).complete(((Number) e[1]).longValue());
+            }
+        });
+    }
+
+    private long awaitRunning(String tag) {
+        return await(running.computeIfAbsent(tag, k -> new CompletableFuture<>()));
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(TestSupport.DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+        return e.getCause();
+    }
+
+    private static void closeAndWait(ForkPool pool) throws InterruptedException {
+        pool.close();
+        assertTrue(pool.awaitTermination(TestSupport.DEADLINE), "the pool did not terminate: " + pool.stats());
+    }
+
+    /** t/01_basic.t: 30 jobs, workers retire at random, every job completes, then close. */
+    @Test
+    void thirtyJobsCompleteWhileWorkersRetireAtRandom() throws Exception {
+        ForkPool pool = pool().init("dev.jfork.pool.PoolJobs.init").build();
+        List<CompletableFuture<Integer>> jobs = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            jobs.add(pool.call("work", i));
+        }
+        for (CompletableFuture<Integer> j : jobs) {
+            assertEquals(1, (int) await(j));
+        }
+        assertEquals("1:template-arg", await(pool.call("init")), "init saw the template's arguments, not the pool's");
+        closeAndWait(pool);
+        PoolStats s = pool.stats();
+        assertEquals(31, s.completed());
+        assertEquals(0, s.failed());
+        assertEquals(0, s.workers());
+        assertThrows(RejectedExecutionException.class, () -> pool.call("echo", "late"));
+    }
+
+    /** The Perl pool wedges here: max(1), its only worker is killed mid-job. */
+    @Test
+    void killedBusyWorkerFailsItsJobAndLaterJobsComplete() throws Exception {
+        List<RpcException> errors = new ArrayList<>();
+        ForkPool pool = pool().max(1).load(1).onError(errors::add).build();
+        CompletableFuture<String> doomed = pool.call("announceAndSleep", "doomed", 60_000);
+        CompletableFuture<String> next = pool.call("echo", "after");
+        long pid = awaitRunning("doomed");
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        Throwable t = failure(doomed);
+        assertTrue(t instanceof RpcException && ((RpcException) t).kind() == RpcException.Kind.WORKER_LOST, String.valueOf(t));
+        assertEquals(9, ((RpcException) t).exit().orElseThrow().signal().orElse(-1), t.getMessage());
+        assertEquals("after", await(next), "the queued job went to a replacement worker");
+        assertEquals(1, pool.stats().restarts());
+        closeAndWait(pool);
+        assertEquals(1, errors.size());
+    }
+
+    @Test
+    void jobExceptionFailsOnlyThatJob() throws Exception {
+        ForkPool pool = pool().max(1).build();
+        CompletableFuture<Object> bad = pool.call("fail");
+        CompletableFuture<Object> good = pool.call("echo", "ok");
+        Throwable t = failure(bad);
+        assertTrue(t instanceof RpcException && ((RpcException) t).kind() == RpcException.Kind.REMOTE, String.valueOf(t));
+        assertEquals("ok", await(good));
+        assertEquals(0, pool.stats().restarts());
+        closeAndWait(pool);
+    }
+
+    @Test
+    void shrinksToIdleAfterABurstAndToZeroWithIdleZero() throws Exception {
+        for (int idle : new int[] {1, 0}) {
+            ForkPool pool = pool().max(3).load(1).idle(idle).start(Duration.ZERO).stop(Duration.ofMillis(200)).build();
+            List<CompletableFuture<Long>> burst = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                burst.add(pool.call("sleep", 300));
+            }
+            Set<Long> pids = new HashSet<>();
+            for (CompletableFuture<Long> f : burst) {
+                pids.add(await(f));
+            }
+            assertEquals(3, pids.size(), "the burst used max workers");
+            // all but `idle` of them stop on their own: wait for that many ends
+            List<CompletableFuture<ProcessHandle>> ends = new ArrayList<>();
+            for (long p : pids) {
+                ends.add(ProcessHandle.of(p).map(ProcessHandle::onExit).orElse(CompletableFuture.completedFuture(null)));
+            }
+            awaitCompleted(ends, pids.size() - idle);
+            assertEquals(pids.size() - idle, countGone(pids), "workers beyond idle(" + idle + ") stopped");
+            assertEquals(idle, pool.stats().workers(), pool.stats().toString());
+            closeAndWait(pool);
+        }
+    }
+
+    /** Waits (with the deadline) until at least {@code n} of the futures have completed. */
+    private static void awaitCompleted(List<? extends CompletableFuture<?>> futures, int n) throws Exception {
+        long deadline = System.nanoTime() + TestSupport.DEADLINE.toNanos();
+        while (futures.stream().filter(CompletableFuture::isDone).count() < n) {
+            CompletableFuture<?>[] pending = futures.stream().filter(f -> !f.isDone()).toArray(CompletableFuture[]::new);
+            CompletableFuture.anyOf(pending).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static int countGone(Set<Long> pids) {
+        int gone = 0;
+        for (long p : pids) {
+            if (ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true)) {
+                gone++;
+            }
+        }
+        return gone;
+    }
+
+    @Test
+    void fullQueueFailsAtOnceWithFailPolicy() throws Exception {
+        ForkPool pool = pool().max(1).load(1).maxQueue(1, QueueFullPolicy.FAIL).build();
+        CompletableFuture<String> busy = pool.call("announceAndSleep", "fail-policy", 500);
+        awaitRunning("fail-policy");
+        CompletableFuture<String> queued = pool.call("echo", "queued");
+        RejectedExecutionException e = assertThrows(RejectedExecutionException.class, () -> pool.call("echo", "overflow"));
+        assertTrue(e.getMessage().contains("queue is full"), e.getMessage());
+        assertEquals("finished", await(busy));
+        assertEquals("queued", await(queued));
+        closeAndWait(pool);
+    }
+
+    @Test
+    void fullQueueBlocksTheCallerWithBlockPolicy() throws Exception {
+        ForkPool pool = pool().max(1).load(1).maxQueue(1, QueueFullPolicy.BLOCK).build();
+        CompletableFuture<String> busy = pool.call("announceAndSleep", "block-policy", 500);
+        awaitRunning("block-policy");
+        CompletableFuture<String> queued = pool.call("echo", "queued");
+        CompletableFuture<Boolean> busyDoneWhenAdmitted = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<String> third = pool.call("echo", "third"); // blocks until the queue has room
+            boolean wasDone = busy.isDone();
+            assertEquals("third", await(third));
+            return wasDone;
+        });
+        assertTrue(await(busyDoneWhenAdmitted), "the blocked caller got in only after the running job ended");
+        assertEquals("queued", await(queued));
+        closeAndWait(pool);
+    }
+
+    @Test
+    void cancellingARunningJobKillsOnlyItsWorker() throws Exception {
+        ForkPool pool = pool().max(2).load(1).start(Duration.ZERO).build();
+        CompletableFuture<String> victim = pool.call("announceAndSleep", "victim", 60_000);
+        CompletableFuture<String> other = pool.call("announceAndSleep", "other", 1000);
+        long victimPid = awaitRunning("victim");
+        long otherPid = awaitRunning("other");
+        assertTrue(victim.cancel(true));
+        awaitGone(victimPid);
+        assertEquals("finished", await(other), "the other worker was not touched");
+        assertTrue(ProcessHandle.of(otherPid).map(ProcessHandle::isAlive).orElse(false), "the other worker lives on");
+        assertEquals("after", await(pool.call("echo", "after")));
+        assertThrows(CancellationException.class, victim::join);
+        closeAndWait(pool);
+        assertEquals(1, pool.stats().failed());
+    }
+
+    @Test
+    void cancellingAQueuedJobMeansItNeverRuns() throws Exception {
+        ForkPool pool = pool().max(1).load(1).build();
+        CompletableFuture<String> busy = pool.call("announceAndSleep", "first", 300);
+        CompletableFuture<String> never = pool.call("announceAndSleep", "never", 0);
+        awaitRunning("first");
+        assertTrue(never.cancel(false));
+        assertEquals("finished", await(busy));
+        assertEquals("after", await(pool.call("echo", "after")));
+        assertFalse(running.containsKey("never") && running.get("never").isDone(), "the cancelled job ran");
+        closeAndWait(pool);
+    }
+
+    @Test
+    void aJobPastItsTimeoutFailsAndItsWorkerIsReplaced() throws Exception {
+        ForkPool pool = pool().max(1).load(1).jobTimeout(Duration.ofMillis(500)).build();
+        CompletableFuture<String> slow = pool.call("announceAndSleep", "slow", 60_000);
+        long pid = awaitRunning("slow");
+        Throwable t = failure(slow);
+        assertTrue(t instanceof TimeoutException, String.valueOf(t));
+        awaitGone(pid);
+        assertEquals("next", await(pool.call("echo", "next")));
+        closeAndWait(pool);
+    }
+
+    @Test
+    void maxJobsPerWorkerRecyclesWorkers() throws Exception {
+        ForkPool pool = pool().max(1).load(1).maxJobsPerWorker(3).start(Duration.ZERO).build();
+        List<Long> pids = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            pids.add(await(pool.call("pid")));
+        }
+        assertEquals(3, new HashSet<>(pids).size(), pids.toString());
+        assertEquals(pids.get(0), pids.get(2));
+        assertFalse(pids.get(2).equals(pids.get(3)));
+        assertEquals(0, pool.stats().restarts(), "recycling is not a restart");
+        closeAndWait(pool);
+    }
+
+    @Test
+    void tenThousandJobsOverTwoWorkers() throws Exception {
+        ForkPool pool = pool().max(2).load(2).start(Duration.ZERO).build();
+        List<CompletableFuture<Object>> jobs = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            jobs.add(pool.call("echo", i));
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            assertEquals(i, await(jobs.get(i)));
+        }
+        assertTrue(pool.stats().workers() <= 2);
+        closeAndWait(pool);
+        assertEquals(10_000, pool.stats().completed(), "counted once each (the counters settle just after the futures)");
+    }
+
+    @Test
+    void closeNowFailsQueuedJobsAndKillsWorkers() throws Exception {
+        ForkPool pool = pool().max(1).load(1).build();
+        CompletableFuture<String> runningJob = pool.call("announceAndSleep", "closeNow", 60_000);
+        CompletableFuture<String> queued = pool.call("echo", "queued");
+        long pid = awaitRunning("closeNow");
+        pool.closeNow();
+        assertThrows(CancellationException.class, () -> queued.get(TestSupport.DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+        assertTrue(failure(runningJob) instanceof RpcException);
+        assertTrue(pool.awaitTermination(TestSupport.DEADLINE));
+        awaitGone(pid);
+    }
+
+    @Test
+    void badInitFailsQueuedJobsInsteadOfHanging() throws Exception {
+        ForkPool pool = pool().max(1).init("dev.jfork.pool.PoolJobs.noSuchInit").start(Duration.ZERO).build();
+        Throwable t = failure(pool.call("echo", "x"));
+        assertTrue(t instanceof RpcException, String.valueOf(t));
+        assertTrue(t.getMessage().contains("noSuchInit"), t.getMessage());
+        closeAndWait(pool);
+    }
+
+    @Test
+    void explicitZeroIsHonoured() {
+        ForkPool.Builder b = pool().idle(0).start(Duration.ZERO).stop(Duration.ZERO).maxJobsPerWorker(0);
+        ForkPool pool = b.build();
+        assertEquals(0, pool.stats().workers(), "idle(0): no worker before the first job");
+        pool.close();
+        assertTrue(pool.terminated().isDone() || await(pool.terminated()) == null);
+        assertTrue(ForkPool.ncpu() >= 1);
+    }
+}

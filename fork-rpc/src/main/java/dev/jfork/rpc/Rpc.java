@@ -1,0 +1,107 @@
+package dev.jfork.rpc;
+
+import java.lang.reflect.Proxy;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.rpc.internal.ClientHandle;
+import dev.jfork.rpc.internal.ProxyHandler;
+import dev.jfork.rpc.internal.RpcConfig;
+import dev.jfork.rpc.internal.RpcServer;
+
+/**
+ * AnyEvent::Fork::RPC for the JVM: turns a prepared process into a worker that answers calls.
+ *
+ * <pre>{@code
+ * RpcClient rpc = Rpc.run(Fork.create().require("com.example.Worker"), "com.example.Worker.work",
+ *         RpcOptions.builder().onEvent(e -> System.out.println(Arrays.toString(e))).build());
+ * rpc.call("job", 42).thenAccept(result -> ...);
+ *
+ * // in the child (sync backend):
+ * public static Object work(Object... args) {
+ *     RpcChild.event("starting", args[0]);
+ *     return ...;
+ * }
+ * }</pre>
+ */
+public final class Rpc {
+    private Rpc() {}
+
+    /**
+     * Takes the prepared process over (used <em>instead of</em> {@link Fork#run}) and starts the RPC
+     * server in it with {@code function}: {@code "pkg.Cls.fn"} or {@code "pkg.Cls::fn"}, declared
+     * {@code public static Object fn(Object... args)} for the sync backend or
+     * {@code public static void fn(RpcReply reply, Object... args)} with {@code async(true)}. The
+     * arguments sent to the process so far go to the {@code init} function. Returns at once; calls
+     * made before the worker is up are buffered. If the worker cannot be started, buffered calls
+     * fail and {@code onError} runs.
+     *
+     * @throws IllegalStateException if {@code fork} was already run or closed
+     * @throws IllegalArgumentException if the serializer cannot be instantiated here
+     */
+    public static RpcClient run(Fork fork, String function, RpcOptions options) {
+        Objects.requireNonNull(function, "function");
+        return start(fork, RpcConfig.forFunction(function, options), options);
+    }
+
+    /** {@link #run(Fork, String, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    public static RpcClient run(Fork fork, String function) {
+        return run(fork, function, RpcOptions.defaults());
+    }
+
+    /**
+     * A typed worker: the child creates an instance of {@code implClass} (a public class with a
+     * public no-argument constructor implementing {@code iface}, after {@code init}) and the
+     * returned proxy forwards every call of an abstract method of {@code iface} to it. Methods
+     * returning {@code CompletableFuture} (or {@code CompletionStage}/{@code Future}) are
+     * asynchronous: they return at once, and the child's implementation may itself return a
+     * {@code CompletableFuture}; other methods block until the result arrives and throw
+     * {@link RpcException} (unchecked) if the call fails. Default methods run locally; the
+     * {@code Object} methods are the proxy's own. If {@code iface} extends {@code AutoCloseable},
+     * {@code close()} closes the client (and the child closes its instance when it exits); otherwise
+     * use {@link #clientOf(Object)}.
+     *
+     * <p>With {@code async(false)} (default) the child runs one method at a time; with
+     * {@code async(true)} it starts methods as requests arrive and answers each when its
+     * {@code CompletableFuture} completes.
+     */
+    public static <T> T proxy(Fork fork, Class<T> iface, String implClass, RpcOptions options) {
+        Objects.requireNonNull(iface, "iface");
+        Objects.requireNonNull(implClass, "implClass");
+        if (!iface.isInterface()) {
+            throw new IllegalArgumentException(iface.getName() + " is not an interface");
+        }
+        ProxyHandler handler = new ProxyHandler(iface);
+        ClientHandle client = start(fork, RpcConfig.forProxy(iface.getName(), implClass, options), options);
+        handler.attach(client);
+        return iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
+    }
+
+    /**
+     * The client behind a proxy made by {@link #proxy}.
+     *
+     * @throws IllegalArgumentException if {@code proxy} is not one
+     */
+    public static RpcClient clientOf(Object proxy) {
+        if (proxy != null && Proxy.isProxyClass(proxy.getClass()) && Proxy.getInvocationHandler(proxy) instanceof ProxyHandler) {
+            return ((ProxyHandler) Proxy.getInvocationHandler(proxy)).client();
+        }
+        throw new IllegalArgumentException("not an RPC proxy: " + proxy);
+    }
+
+    private static ClientHandle start(Fork fork, RpcConfig config, RpcOptions options) {
+        Objects.requireNonNull(fork, "fork");
+        Objects.requireNonNull(options, "options");
+        config.newSerializer(); // fails here, not in the child, if it cannot be instantiated
+        fork.sendArg(config.encode());
+        CompletableFuture<ForkChannel> channel = fork.run(RpcServer.ENTRY);
+        return ClientHandle.start(fork, channel, config, options);
+    }
+
+    /** For tests: a client over a process whose run function speaks the protocol itself. */
+    static RpcClient attach(Fork fork, CompletableFuture<ForkChannel> channel, RpcOptions options) {
+        return ClientHandle.start(fork, channel, RpcConfig.forFunction("(raw)", options), options);
+    }
+}

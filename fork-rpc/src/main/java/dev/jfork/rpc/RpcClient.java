@@ -1,0 +1,72 @@
+package dev.jfork.rpc;
+
+import java.util.concurrent.CompletableFuture;
+
+import dev.jfork.Fork;
+
+/**
+ * The parent's side of a worker started with {@link Rpc#run}: AnyEvent::Fork::RPC's {@code $rpc}.
+ * Thread-safe.
+ *
+ * <pre>{@code
+ * RpcClient rpc = Rpc.run(Fork.create().require("com.example.Worker"), "com.example.Worker.add",
+ *         RpcOptions.defaults());
+ * CompletableFuture<Integer> sum = rpc.call(41, 1);
+ * rpc.close();                  // the child answers what was sent, then exits
+ * rpc.terminated().join();      // ... and then this completes
+ * }</pre>
+ *
+ * <p>Dropping a client without closing it closes it (once it is garbage collected), as dropping
+ * {@code $rpc} does in Perl; calls already made still complete.
+ *
+ * <p>The methods after {@link #terminated()} form a small SPI for frameworks such as fork-pool.
+ */
+public interface RpcClient extends AutoCloseable {
+    /**
+     * Calls the worker's function with these arguments. Never blocks on the worker: calls made
+     * before it is up are buffered and sent in order. The future completes with the function's
+     * result (cast unchecked to {@code T}) on the thread that reads the connection (see
+     * {@link RpcOptions}); a thread waiting in its {@code get()} or {@code join()} may read the
+     * connection itself, so a sequential caller is woken by the socket directly (a timed
+     * {@code get} only waits). It fails with an
+     * {@link RpcException}: {@link RpcException.Kind#REMOTE} if the function threw (only this call
+     * fails), {@link RpcException.Kind#WORKER_LOST} if the worker died or could not start first,
+     * {@link RpcException.Kind#LOCAL} at once if the client is closed or the arguments cannot be
+     * encoded or are too large.
+     */
+    <T> CompletableFuture<T> call(Object... args);
+
+    /**
+     * Half-closes: no more calls are accepted; the child finishes every call already sent, replies,
+     * and exits; then {@code onDestroy} runs and {@link #terminated()} completes. Idempotent.
+     */
+    @Override
+    void close();
+
+    /**
+     * Completes when the connection has ended: normally once the child ended cleanly (after
+     * {@code onDestroy} ran), exceptionally with the {@link RpcException} passed to
+     * {@code onError} if it ended abnormally.
+     */
+    CompletableFuture<Void> terminated();
+
+    /** SPI: the number of calls sent (or buffered) and not yet answered: the worker's load. */
+    int inFlight();
+
+    /** SPI: the worker process (for {@link Fork#pid()} and {@link Fork#onExit()}). */
+    Fork fork();
+
+    /**
+     * SPI: sends a CONTROL frame to the child, in order with calls; the child receives it through
+     * the handler set with {@link RpcChild#onControl}.
+     *
+     * @throws IllegalStateException if the client is closed or the connection has ended
+     */
+    void control(int kind, byte[] payload);
+
+    /**
+     * SPI: kills the worker (SIGKILL): the way to cancel running calls. Pending calls fail with
+     * {@link RpcException.Kind#WORKER_LOST} ("killed by signal 9") and {@code onError} runs.
+     */
+    void kill();
+}

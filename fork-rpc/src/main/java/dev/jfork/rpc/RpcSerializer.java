@@ -1,0 +1,38 @@
+package dev.jfork.rpc;
+
+import dev.jfork.rpc.internal.BytesSerializer;
+import dev.jfork.rpc.internal.KryoSerializer;
+
+/**
+ * Turns a list of values (call arguments, a result, event arguments) into bytes and back: Perl's
+ * {@code freeze}/{@code thaw} pair. It is chosen by class with
+ * {@link RpcOptions.Builder#serializer(Class)} and instantiated in <em>both</em> processes, through
+ * a public constructor taking {@code (java.util.List<Class<?>>)} (the classes given to
+ * {@link RpcOptions.Builder#register(Class...)}, in order) or a public no-argument constructor.
+ * Implementations must be thread-safe.
+ */
+public interface RpcSerializer {
+    /** Encodes values; a result is encoded as a one-element list. */
+    byte[] encode(Object[] values) throws Exception;
+
+    /** Decodes what {@link #encode} produced from {@code length} bytes at {@code offset}. */
+    Object[] decode(byte[] data, int offset, int length) throws Exception;
+
+    /**
+     * Kryo 5 (the default): registration required, with fixed ids for common JDK types and the
+     * classes given to {@link RpcOptions.Builder#register(Class...)}; no references; records,
+     * enums and classes without a no-argument constructor work once registered. See the RPC
+     * section of docs/PROTOCOL.md for the built-in registrations.
+     */
+    static Class<? extends RpcSerializer> kryo() {
+        return KryoSerializer.class;
+    }
+
+    /**
+     * Raw byte arrays, like AnyEvent::Fork::RPC's string serialiser: every argument and result
+     * must be a {@code byte[]} (or null); the fastest choice for functions that speak bytes.
+     */
+    static Class<? extends RpcSerializer> bytes() {
+        return BytesSerializer.class;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.jfork.rpc.internal;
+
+import java.lang.ref.Cleaner;
+import java.util.concurrent.CompletableFuture;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcOptions;
+
+/**
+ * The {@link RpcClient} users hold. The connection (and its reader thread) never refers back to
+ * it, so when users drop it a cleaner closes the connection: the child finishes what was sent and
+ * exits, as when Perl's {@code $rpc} goes out of scope.
+ */
+public final class ClientHandle implements RpcClient {
+    private static final Cleaner CLEANER = Cleaner.create(FrameWriter.daemonFactory("jfork-rpc-cleaner"));
+
+    private final Connection connection;
+
+    private ClientHandle(Connection connection) {
+        this.connection = connection;
+    }
+
+    public static ClientHandle start(Fork fork, CompletableFuture<ForkChannel> channel, RpcConfig config, RpcOptions options) {
+        Connection c = new Connection(fork, config.newSerializer(), options, config.maxFrameSize());
+        ClientHandle h = new ClientHandle(c);
+        CLEANER.register(h, c::close);
+        channel.whenComplete(c::started);
+        return h;
+    }
+
+    @Override
+    public <T> CompletableFuture<T> call(Object... args) {
+        return connection.call(args);
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+
+    @Override
+    public CompletableFuture<Void> terminated() {
+        return connection.terminated().copy();
+    }
+
+    @Override
+    public int inFlight() {
+        return connection.inFlight();
+    }
+
+    @Override
+    public Fork fork() {
+        return connection.fork;
+    }
+
+    @Override
+    public void control(int kind, byte[] payload) {
+        connection.control(kind, payload);
+    }
+
+    @Override
+    public void kill() {
+        connection.kill();
+    }
+
+    @Override
+    public String toString() {
+        return connection.toString();
+    }
+}

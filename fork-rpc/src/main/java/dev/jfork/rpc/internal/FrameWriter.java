@@ -1,0 +1,280 @@
+package dev.jfork.rpc.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The outgoing side of a connection: frames are appended in order (small ones coalesced into
+ * 64 KiB buffers, large bodies by reference, never copied into a growing buffer) and written by
+ * whichever thread holds the right to write. That thread drains until nothing is pending, so the
+ * socket is flushed exactly when the queue runs empty, and frames appended meanwhile by other
+ * threads ride along in the same write.
+ *
+ * <p>Each append says who writes: {@link Flush#NOW} (the caller, unless another thread is writing
+ * already and will take the frame), {@link Flush#LATER} (a background thread, so the caller never
+ * blocks on the socket) or {@link Flush#HOLD} (nobody yet; the caller promises a later
+ * {@link #kick} — the child's reader uses it to batch replies while more requests are buffered).
+ *
+ * <p>A write failure (the peer is gone) is remembered; later frames are dropped. The owner learns
+ * about the peer's end from its reader (end of stream), which knows more than "broken pipe".
+ */
+public final class FrameWriter {
+    /** Who writes an appended frame. */
+    public enum Flush { NOW, LATER, HOLD }
+
+    private static final int CHUNK = 64 * 1024;
+    /** Frames up to this size are copied into a chunk; larger bodies are queued by reference. */
+    private static final int SMALL = 8 * 1024;
+    private static final int KEEP_CHUNKS = 4;
+
+    private static final Executor WRITERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), daemonFactory("jfork-rpc-writer"));
+
+    private static final class Segment {
+        final byte[] data;
+        final int offset;
+        int length;
+        final boolean chunk;
+
+        Segment(byte[] data, int offset, int length, boolean chunk) {
+            this.data = data;
+            this.offset = offset;
+            this.length = length;
+            this.chunk = chunk;
+        }
+    }
+
+    private final Object lock = new Object();
+    private final int maxFrame;
+    // guarded by lock
+    private OutputStream out;
+    private ArrayList<Segment> pending = new ArrayList<>();
+    private ArrayList<Segment> spare = new ArrayList<>();
+    private final ArrayList<byte[]> freeChunks = new ArrayList<>();
+    private Segment tail;
+    private boolean writing;
+    private boolean closed;
+    private IOException failure;
+    private long queued;
+    private long written;
+    private int waiters;
+
+    public FrameWriter(int maxFrame) {
+        this.maxFrame = maxFrame;
+    }
+
+    /** Sets the stream and writes what was appended before (in a background thread). */
+    public void attach(OutputStream stream) {
+        boolean schedule = false;
+        synchronized (lock) {
+            out = stream;
+            if (!pending.isEmpty() && !writing && !closed) {
+                writing = true;
+                schedule = true;
+            }
+            lock.notifyAll();
+        }
+        if (schedule) {
+            WRITERS.execute(this::drain);
+        }
+    }
+
+    /**
+     * Appends a frame. The body array is kept by reference when large: the caller must not change
+     * it afterwards.
+     *
+     * @return false if the frame was dropped (closed, or an earlier write failed)
+     * @throws IllegalArgumentException if the body exceeds the maximum frame size
+     */
+    public boolean send(byte type, int id, byte[] body, int offset, int length, Flush flush) {
+        if (length > maxFrame) {
+            throw new IllegalArgumentException(Frames.typeName(type) + " frame of " + length
+                    + " bytes exceeds the maximum frame size " + maxFrame);
+        }
+        boolean drainHere = false;
+        boolean schedule = false;
+        synchronized (lock) {
+            if (closed || failure != null) {
+                return false;
+            }
+            append(type, id, body, offset, length);
+            if (out != null && !writing && flush != Flush.HOLD) {
+                writing = true;
+                drainHere = flush == Flush.NOW;
+                schedule = !drainHere;
+            }
+        }
+        if (drainHere) {
+            drain();
+        } else if (schedule) {
+            WRITERS.execute(this::drain);
+        }
+        return true;
+    }
+
+    public boolean send(byte type, int id, byte[] body, Flush flush) {
+        return send(type, id, body, 0, body.length, flush);
+    }
+
+    private void append(byte type, int id, byte[] body, int offset, int length) {
+        int total = Frames.HEADER + length;
+        if (total <= SMALL) {
+            Segment t = room(total);
+            Frames.putHeader(t.data, t.length, length, type, id);
+            System.arraycopy(body, offset, t.data, t.length + Frames.HEADER, length);
+            t.length += total;
+        } else {
+            Segment t = room(Frames.HEADER);
+            Frames.putHeader(t.data, t.length, length, type, id);
+            t.length += Frames.HEADER;
+            pending.add(new Segment(body, offset, length, false));
+            tail = null;
+        }
+        queued += total;
+    }
+
+    /** The chunk at the end of the queue, with at least {@code n} free bytes. */
+    private Segment room(int n) {
+        if (tail == null || tail.data.length - tail.length < n) {
+            byte[] c = freeChunks.isEmpty() ? new byte[CHUNK] : freeChunks.remove(freeChunks.size() - 1);
+            tail = new Segment(c, 0, 0, true);
+            pending.add(tail);
+        }
+        return tail;
+    }
+
+    /** Makes sure held frames get written: by the caller ({@code NOW}) or in the background ({@code LATER}). */
+    public void kick(Flush flush) {
+        boolean drainHere = false;
+        boolean schedule = false;
+        synchronized (lock) {
+            if (out != null && !writing && !pending.isEmpty() && failure == null && flush != Flush.HOLD) {
+                writing = true;
+                drainHere = flush == Flush.NOW;
+                schedule = !drainHere;
+            }
+        }
+        if (drainHere) {
+            drain();
+        } else if (schedule) {
+            WRITERS.execute(this::drain);
+        }
+    }
+
+    /** Writes until the queue is empty; the caller has set {@code writing}. */
+    private void drain() {
+        while (true) {
+            ArrayList<Segment> batch;
+            OutputStream o;
+            synchronized (lock) {
+                if (pending.isEmpty() || failure != null) {
+                    writing = false;
+                    if (waiters > 0) {
+                        lock.notifyAll();
+                    }
+                    return;
+                }
+                batch = pending;
+                pending = spare;
+                spare = null;
+                tail = null;
+                o = out;
+            }
+            long bytes = 0;
+            IOException error = null;
+            try {
+                for (Segment s : batch) {
+                    o.write(s.data, s.offset, s.length);
+                    bytes += s.length;
+                }
+            } catch (IOException | RuntimeException e) {
+                error = e instanceof IOException ? (IOException) e : new IOException(e);
+            }
+            synchronized (lock) {
+                written += bytes;
+                if (error != null) {
+                    failure = error;
+                }
+                for (Segment s : batch) {
+                    if (s.chunk && freeChunks.size() < KEEP_CHUNKS) {
+                        freeChunks.add(s.data);
+                    }
+                }
+                batch.clear();
+                spare = batch;
+                if (waiters > 0) {
+                    lock.notifyAll();
+                }
+            }
+        }
+    }
+
+    /**
+     * Blocks until everything appended before this call is written (writing it in this thread if
+     * nobody else is).
+     *
+     * @return false if a write failed or the writer was closed first
+     */
+    public boolean flush() {
+        long target;
+        boolean drainHere = false;
+        synchronized (lock) {
+            target = queued;
+            if (written >= target) {
+                return true;
+            }
+            if (failure != null) {
+                return false;
+            }
+            if (out != null && !writing) {
+                writing = true;
+                drainHere = true;
+            }
+        }
+        if (drainHere) {
+            drain();
+        }
+        synchronized (lock) {
+            waiters++;
+            try {
+                while (written < target && failure == null && !(closed && !writing)) {
+                    if (out != null && !writing && !pending.isEmpty()) {
+                        writing = true;
+                        lock.notifyAll();
+                        WRITERS.execute(this::drain);
+                    }
+                    lock.wait();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                waiters--;
+            }
+            return written >= target;
+        }
+    }
+
+    /** Drops whatever is still queued and refuses further frames. */
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemonFactory(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,10 @@
+package dev.jfork.rpc;
+
+import org.junit.jupiter.api.Order;
+
+import dev.jfork.NoLeaksCheck;
+
+/** Runs last: the suite left nothing behind. */
+@Order(Integer.MAX_VALUE)
+class NoLeaksTest extends NoLeaksCheck {
+}
