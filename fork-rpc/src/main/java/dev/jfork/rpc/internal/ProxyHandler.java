@@ -21,7 +21,7 @@ public final class ProxyHandler implements InvocationHandler {
 
     public ProxyHandler(Class<?> iface) {
         this.iface = iface;
-        List<Method> methods = ProxyMethods.of(iface);
+        List<Method> methods = ProxyMethods.cached(iface);
         for (int i = 0; i < methods.size(); i++) {
             numbers.put(ProxyMethods.key(methods.get(i)), i);
         }

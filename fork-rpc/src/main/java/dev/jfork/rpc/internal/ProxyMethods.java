@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 /**
  * The methods of a proxied interface that go to the child, numbered the same way in both
  * processes: every public abstract instance method (inherited ones included, Object's excluded),
@@ -14,6 +17,18 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProxyMethods {
     private ProxyMethods() {}
+
+    /**
+     * The parent's method tables, one per interface, kept while the interface's class is alive
+     * (weak keys: proxies must not pin an application's class loader). A pool of typed workers
+     * makes a proxy per worker; the reflection and sorting are done once. The child computes its
+     * table once with {@link #of} and does not load Caffeine.
+     */
+    private static final Cache<Class<?>, List<Method>> TABLES = Caffeine.newBuilder().weakKeys().build();
+
+    static List<Method> cached(Class<?> iface) {
+        return TABLES.get(iface, ProxyMethods::of);
+    }
 
     static List<Method> of(Class<?> iface) {
         TreeMap<String, Method> sorted = new TreeMap<>();
