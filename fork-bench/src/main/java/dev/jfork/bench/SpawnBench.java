@@ -43,7 +43,9 @@ import dev.jfork.JvmSpec;
  * For each: start until the run function was entered ({@code run} future completed; for the bare
  * JVM: first byte on its stdout) and start until its exit was seen ({@code onExit} completed; for
  * the bare JVM: {@code waitFor} returned). Then processes per second, back to back for a number
- * of seconds with 1 and with 2 in flight, again interleaved in slices.
+ * of seconds with 1 and with 2 in flight, again interleaved in slices. Before each measurement and
+ * each slice the benchmark waits until its jfork processes are idle, so that a template starting a
+ * replacement spare does not slow down the next variant.
  *
  * <p>Options ({@code --name=value} or {@code name=value} arguments, else system property
  * {@code bench.name}): {@code rounds} (15), {@code warmup} (3), {@code seconds} (10, per variant and
@@ -56,7 +58,10 @@ public final class SpawnBench {
     private SpawnBench() {}
 
     static final String FUNCTION = BenchChild.class.getName() + ".run";
-    private static final long TIMEOUT_SECONDS = 60;
+    /** Per process: how long to wait for run-entered and for exit-seen (option {@code timeout}). */
+    static long timeoutSeconds = 30;
+    /** A variant that failed this often in the latency rounds is dropped from the rest of the run. */
+    private static final int MAX_FAILURES = 3;
     private static final String CHILD_MAIN = "dev.jfork.internal.ChildMain";
 
     // ------------------------------------------------------------------ options
@@ -68,12 +73,13 @@ public final class SpawnBench {
         double slice = 2;
         List<Integer> inflight = List.of(1, 2);
         List<String> variants = List.of("exec", "create", "fork", "bare");
+        long timeout = 30;
         Path java;
         String report;
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
-            for (String key : new String[] {"rounds", "warmup", "seconds", "slice", "inflight", "variants", "java", "report"}) {
+            for (String key : new String[] {"rounds", "warmup", "seconds", "slice", "inflight", "variants", "timeout", "java", "report"}) {
                 String v = System.getProperty("bench." + key);
                 if (v != null) {
                     given.put(key, v);
@@ -128,6 +134,9 @@ public final class SpawnBench {
                         o.variants = l;
                         break;
                     }
+                    case "timeout":
+                        o.timeout = Long.parseLong(v);
+                        break;
                     case "java":
                         o.java = Paths.get(v).toAbsolutePath();
                         break;
@@ -136,11 +145,11 @@ public final class SpawnBench {
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + e.getKey()
-                                + " (rounds, warmup, seconds, slice, inflight, variants, java, report)");
+                                + " (rounds, warmup, seconds, slice, inflight, variants, timeout, java, report)");
                 }
             }
-            if (o.rounds < 1 || o.warmup < 0 || o.seconds < 0 || o.slice <= 0) {
-                throw new IllegalArgumentException("need rounds >= 1, warmup >= 0, seconds >= 0, slice > 0");
+            if (o.rounds < 1 || o.warmup < 0 || o.seconds < 0 || o.slice <= 0 || o.timeout < 1) {
+                throw new IllegalArgumentException("need rounds >= 1, warmup >= 0, seconds >= 0, slice > 0, timeout >= 1");
             }
             return o;
         }
@@ -155,6 +164,8 @@ public final class SpawnBench {
         final List<Double> entered = new ArrayList<>();
         final List<Double> exited = new ArrayList<>();
         final Map<Integer, long[]> sustained = new LinkedHashMap<>(); // inflight -> {processes, nanos, failures}
+        int failures;
+        String firstFailure;
 
         Variant(String key, String label) {
             this.key = key;
@@ -190,7 +201,11 @@ public final class SpawnBench {
         private final List<String> command;
 
         BareVariant(String label, List<String> command) {
-            super("bare", label);
+            this("bare", label, command);
+        }
+
+        BareVariant(String key, String label, List<String> command) {
+            super(key, label);
             this.command = command;
         }
 
@@ -206,9 +221,9 @@ public final class SpawnBench {
                 if (b < 0) {
                     throw new IOException("bare JVM wrote nothing (exit " + p.waitFor() + ")");
                 }
-                if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    throw new TimeoutException("bare JVM did not exit within " + TIMEOUT_SECONDS + " s");
+                    throw new TimeoutException("bare JVM did not exit within " + timeoutSeconds + " s");
                 }
                 long tExit = System.nanoTime();
                 if (p.exitValue() != 0) {
@@ -242,12 +257,12 @@ public final class SpawnBench {
 
     static long await(CompletableFuture<Long> f, Fork fork) throws Exception {
         try {
-            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return f.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             throw c instanceof Exception ? (Exception) c : e;
         } catch (TimeoutException e) {
-            throw new TimeoutException(fork + ": no answer within " + TIMEOUT_SECONDS + " s");
+            throw new TimeoutException(fork + ": no answer within " + timeoutSeconds + " s");
         }
     }
 
@@ -255,6 +270,7 @@ public final class SpawnBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
+        timeoutSeconds = o.timeout;
         String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
         String loadStart = loadAverage();
         Path currentJava = Paths.get(System.getProperty("java.home"), "bin", "java");
@@ -343,7 +359,22 @@ public final class SpawnBench {
                     : "round " + (r - o.warmup + 1) + "/" + o.rounds);
             line.append(" (ms to run-entered / exit-seen):");
             for (Variant v : variants) {
-                long[] t = v.once();
+                if (v.failures >= MAX_FAILURES) {
+                    continue;
+                }
+                settle();
+                long[] t;
+                try {
+                    t = v.once();
+                } catch (Exception e) {
+                    v.failures++;
+                    if (v.firstFailure == null) {
+                        v.firstFailure = e.toString();
+                    }
+                    line.append("  ").append(v.key).append(" FAILED");
+                    log("FAILED: " + v.key + ": " + e + (v.failures >= MAX_FAILURES ? " (dropping this variant)" : ""));
+                    continue;
+                }
                 double a = t[0] / 1e6;
                 double b = t[1] / 1e6;
                 if (r >= o.warmup) {
@@ -368,6 +399,10 @@ public final class SpawnBench {
             StringBuilder line = new StringBuilder("slice " + (s + 1) + "/" + slices + " (processes/s):");
             for (int k : o.inflight) {
                 for (Variant v : variants) {
+                    if (v.failures >= MAX_FAILURES) {
+                        continue;
+                    }
+                    settle();
                     long[] r = sustain(v, k, sliceSeconds);
                     long[] acc = v.sustained.computeIfAbsent(k, x -> new long[3]);
                     acc[0] += r[0];
@@ -381,11 +416,29 @@ public final class SpawnBench {
     }
 
     /**
+     * Waits (at most 30 s) until every jfork process of this run is idle: a template replaces a
+     * spare it handed out at once, and that JVM's start would otherwise be timed as part of the
+     * next variant (the bare JVM after {@code fork}, for example). Counted in {@link #unsettled}.
+     */
+    static void settle() throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (FastForkBench.quiet(ourChildren(), 200)) {
+                return;
+            }
+        }
+        unsettled++;
+    }
+
+    /** Measurements started although jfork processes were still busy after 30 s. */
+    static int unsettled;
+
+    /**
      * Runs {@code inflight} back-to-back loops of {@link Variant#once} until the deadline; loops
      * finish the process they have started. Returns {processes, elapsed ns until the last exit,
      * failures}.
      */
-    private static long[] sustain(Variant v, int inflight, double seconds) throws InterruptedException {
+    static long[] sustain(Variant v, int inflight, double seconds) throws InterruptedException {
         AtomicLong done = new AtomicLong();
         AtomicInteger failures = new AtomicInteger();
         long start = System.nanoTime();
@@ -398,8 +451,11 @@ public final class SpawnBench {
                         v.once();
                         done.incrementAndGet();
                     } catch (Exception e) {
-                        if (failures.incrementAndGet() <= 3) {
+                        if (failures.incrementAndGet() <= MAX_FAILURES) {
                             log("FAILED in sustained " + v.key + ": " + e);
+                        }
+                        if (failures.get() > 2 * MAX_FAILURES) {
+                            break;
                         }
                     }
                 }
@@ -425,7 +481,7 @@ public final class SpawnBench {
         }
         for (CompletableFuture<ForkExit> e : ends) {
             try {
-                log("template " + e.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                log("template " + e.get(timeoutSeconds, TimeUnit.SECONDS));
             } catch (TimeoutException | ExecutionException ex) {
                 log("WARNING: a template did not end: " + ex);
             }
@@ -435,14 +491,14 @@ public final class SpawnBench {
     // ------------------------------------------------------------------ command lines
 
     /** The command line of a process made with {@code Fork.exec}, read from {@code /proc}; it is closed unused. */
-    private static List<String> execChildCommandLine(boolean customJava, JvmSpec spec) throws Exception {
+    static List<String> execChildCommandLine(boolean customJava, JvmSpec spec) throws Exception {
         Fork probe = customJava ? Fork.exec(spec) : Fork.exec();
         try {
             long pid = probe.pid().orElseThrow();
             return cmdline(pid);
         } finally {
             probe.close();
-            probe.onExit().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            probe.onExit().get(timeoutSeconds, TimeUnit.SECONDS);
         }
     }
 
@@ -454,7 +510,6 @@ public final class SpawnBench {
         for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
             c.add("-D" + p.getKey() + "=" + p.getValue());
         }
-        c.add("--add-opens=java.base/java.io=ALL-UNNAMED");
         c.add("--enable-native-access=ALL-UNNAMED");
         if (feature >= 23) {
             c.add("--sun-misc-unsafe-memory-access=allow");
@@ -478,7 +533,7 @@ public final class SpawnBench {
         return argv;
     }
 
-    private static String abbreviate(List<String> command) {
+    static String abbreviate(List<String> command) {
         List<String> shown = new ArrayList<>();
         for (int i = 0; i < command.size(); i++) {
             String a = command.get(i);
@@ -492,7 +547,7 @@ public final class SpawnBench {
         return String.join(" ", shown);
     }
 
-    private static String probeVersion(Path java) throws Exception {
+    static String probeVersion(Path java) throws Exception {
         Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), Probe.class.getName())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (InputStream in = p.getInputStream()) {
@@ -504,7 +559,7 @@ public final class SpawnBench {
         }
     }
 
-    private static int featureOf(String vmVersion) {
+    static int featureOf(String vmVersion) {
         int end = 0;
         while (end < vmVersion.length() && Character.isDigit(vmVersion.charAt(end))) {
             end++;
@@ -523,7 +578,7 @@ public final class SpawnBench {
         }
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
@@ -562,7 +617,7 @@ public final class SpawnBench {
         return found;
     }
 
-    private static int awaitNoChildren(long millis) throws InterruptedException {
+    static int awaitNoChildren(long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         List<Long> left = ourChildren();
         while (!left.isEmpty() && System.currentTimeMillis() < deadline) {
@@ -586,6 +641,7 @@ public final class SpawnBench {
                 .append(", Linux ").append(System.getProperty("os.version")).append(" |\n");
         b.append("| parent JVM | ").append(System.getProperty("java.vm.version")).append(" (").append(System.getProperty("java.home"))
                 .append(") |\n");
+        b.append("| fork-core | ").append(coreLocation()).append(" |\n");
         b.append("| children JVM | ").append(childVm).append(" (").append(java).append(") |\n");
         b.append("| load average (1/5/15 min) | start ").append(loadStart).append(", end ").append(loadEnd).append(" |\n");
         b.append("| latency | ").append(o.rounds).append(" rounds after ").append(o.warmup).append(" warm-up, variants interleaved (")
@@ -595,6 +651,8 @@ public final class SpawnBench {
             b.append(String.format(Locale.ROOT, "| sustained | %.0f s per variant and in-flight count, in %d interleaved slices of %.1f s |\n",
                     o.seconds, slices, o.seconds / slices));
         }
+        b.append("| before each measurement | waited until every jfork process of the run was idle (spares replaced);"
+                + " not idle after 30 s: ").append(unsettled).append(" time(s) |\n");
         b.append("| leftover jfork processes | ").append(leftovers).append(" |\n\n");
 
         b.append("| variant | median ms to run-entered | min | median ms to exit seen | min | rate = 1/median exit (/s)");
@@ -623,6 +681,12 @@ public final class SpawnBench {
             }
             b.append(" |\n");
         }
+        for (Variant v : variants) {
+            if (v.failures > 0) {
+                b.append("\n").append(v.key).append(": ").append(v.failures).append(" failed latency round(s)")
+                        .append(v.failures >= MAX_FAILURES ? ", dropped" : "").append("; first failure: ").append(v.firstFailure).append('\n');
+            }
+        }
         Variant exec = find(variants, "exec");
         Variant bareV = find(variants, "bare");
         if (exec != null && bareV != null) {
@@ -639,6 +703,16 @@ public final class SpawnBench {
                 .append(bareMatches ? ", identical to what JvmSpec + ChildCommand's rules give" : ", read from /proc")
                 .append("): `").append(abbreviate(bare)).append("`\n");
         return b.toString();
+    }
+
+    /** Where fork-core was loaded from, with the jar's modification time (the core changes between runs). */
+    static String coreLocation() {
+        try {
+            Path p = Paths.get(Fork.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return p + ", modified " + Files.getLastModifiedTime(p).toInstant().toString().replaceFirst("\\.\\d+Z$", "Z");
+        } catch (Exception e) {
+            return "unknown (" + e + ")";
+        }
     }
 
     private static Variant find(List<Variant> variants, String key) {
