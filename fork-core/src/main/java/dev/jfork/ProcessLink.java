@@ -249,6 +249,10 @@ final class ProcessLink {
                 return running;
             }
             write(Protocol.frame(Protocol.RUN, function), null);
+            if (readerDone) {
+                failRun(); // the reader (started by a fork) has already seen this process end
+                return running;
+            }
             readerWanted = true;
             startReaderIfConnected();
             return running;
@@ -453,42 +457,54 @@ final class ProcessLink {
 
     private void handOver(FdChannel ch) {
         CompletableFuture<ForkChannel> r;
+        List<ProcessLink> orphans;
         synchronized (lock) {
             state = State.HANDED_OVER;
             r = running;
+            orphans = stopReporting();
         }
-        readerDone = true;
         if (!r.complete(ch)) {
             ch.close();
         }
-        orphanForks();
+        orphanForks(orphans);
     }
 
     private void readerEnded(FdChannel ch) {
-        readerDone = true;
-        orphanForks();
+        List<ProcessLink> orphans;
         synchronized (lock) {
+            orphans = stopReporting();
             if (running != null) {
                 failRun();
             }
         }
+        orphanForks(orphans);
         ch.close();
         killIfStillAliveLater();
+    }
+
+    /**
+     * Marks the reader done and takes the forks table, under the lock that fork() takes, so that no
+     * fork is registered after the last look at it. Caller holds the lock.
+     */
+    private List<ProcessLink> stopReporting() {
+        readerDone = true;
+        List<ProcessLink> orphans = new ArrayList<>(forks.values());
+        forks.clear();
+        return orphans;
     }
 
     /**
      * This process will not report on its forks any more (it ended or was run): forks not started
      * yet failed, and the ends of the others can only be observed from outside.
      */
-    private void orphanForks() {
-        for (ProcessLink child : forks.values()) {
+    private void orphanForks(List<ProcessLink> orphans) {
+        for (ProcessLink child : orphans) {
             if (!child.pid.isDone()) {
                 child.startFailed("the template process ended before starting it" + (exit.isDone() ? " (" + exit.getNow(null) + ")" : ""));
             } else if (!child.exit.isDone()) {
                 child.watchFromOutside();
             }
         }
-        forks.clear();
     }
 
     /** Observes the end of a process this program cannot reap (its template is gone). */

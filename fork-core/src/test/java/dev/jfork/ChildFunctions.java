@@ -64,6 +64,13 @@ public final class ChildFunctions {
         return dev.jfork.internal.Native.dupCloexec(fd.intValue(), 3);
     }
 
+    /** Holds a listening socket on the given port: works in the first process, fails in every other. */
+    public static void bindPort(String... port) throws IOException {
+        HELD.add(new java.net.ServerSocket(Integer.parseInt(port[0]), 1, java.net.InetAddress.getLoopbackAddress()));
+    }
+
+    private static final List<java.net.ServerSocket> HELD = new ArrayList<>();
+
     public static void fail(String... args) {
         throw new IllegalStateException("init failed on purpose: " + String.join(",", args));
     }

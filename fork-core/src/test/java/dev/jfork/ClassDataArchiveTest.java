@@ -136,4 +136,18 @@ class ClassDataArchiveTest {
         template.close();
         exitOf(template);
     }
+
+    @Test
+    void aTemplateStartedAsSuchGetsTheArchiveOfWhatItWasSent() throws Exception {
+        Path cache = tmp.resolve("cache4");
+        Fork plain = Fork.exec(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
+        String archive = archiveOf(plain);
+        plain.close();
+        exitOf(plain);
+        // newTemplate is a template from boot, before it is told what to require
+        Fork template = Fork.newTemplate(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
+        assertEquals(archive, archiveOf(template), "keyed on what it required by its first fork, not on its boot state");
+        template.close();
+        exitOf(template);
+    }
 }

@@ -193,4 +193,15 @@ class ErrorsTest {
         assertTrue(readLine(in).startsWith("pid="));
         ch.close();
     }
+
+    @Test
+    void runOnATemplateThatDiedAfterForkingFailsInsteadOfHanging() {
+        Fork template = Fork.exec(QUIET);
+        Fork child = template.fork(); // starts the template's reply reader
+        ProcessHandle.of(template.pid().orElseThrow()).orElseThrow().destroyForcibly();
+        exitOf(template);
+        ForkException e = awaitFailure(template.run(DESCRIBE));
+        assertTrue(e.getMessage().contains("killed by signal 9"), e.getMessage());
+        awaitFailure(child.run(DESCRIBE));
+    }
 }

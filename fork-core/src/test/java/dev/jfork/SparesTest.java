@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
@@ -137,5 +138,49 @@ class SparesTest {
                 assertEquals(OptionalInt.of(0), exitOf(forks.get(i)).exitCode());
             }
         }
+    }
+
+    @Test
+    void runningATemplateEndsItsSpares() throws Exception {
+        Fork template = Fork.exec(TWO_SPARES);
+        template.fork().close();
+        awaitSpares(template, 2);
+        Set<Long> spares = spares(template, Set.of());
+        ForkChannel ch = await(template.run("dev.jfork.ChildFunctions.describe"));
+        readLine(ch);
+        for (long p : spares) {
+            awaitGone(p);
+        }
+        ch.close();
+        exitOf(template);
+    }
+
+    @Test
+    void sparesStopWhenPreparationFailsInEveryFork() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        CompletableFuture<Void> gaveUp = new CompletableFuture<>();
+        java.io.OutputStream sink = new java.io.OutputStream() {
+            private final StringBuilder seen = new StringBuilder();
+
+            @Override
+            public synchronized void write(int b) {
+                seen.append((char) b);
+                if (seen.indexOf("not keeping spares any more") >= 0) {
+                    gaveUp.complete(null);
+                }
+            }
+        };
+        // the template holds the port; every fork's replay of the same eval fails
+        Fork template = Fork.exec(TWO_SPARES.toBuilder().stderr(sink).build())
+                .eval("dev.jfork.ChildFunctions.bindPort", String.valueOf(port));
+        Fork first = template.fork();
+        ForkException e = TestSupport.awaitFailure(first.run("dev.jfork.ChildFunctions.describe"));
+        assertTrue(e.childError().orElseThrow().contains("BindException"), e.getMessage());
+        await(gaveUp); // three spares in a row died before use: the keeper stopped
+        template.close();
+        exitOf(template);
     }
 }

@@ -9,21 +9,28 @@ import dev.jfork.ForkFd;
 
 /** The growing argument list of a child (see {@link ForkArgs}). */
 final class ArgsImpl implements ForkArgs {
-    private final List<Object> values = new ArrayList<Object>();
+    /** Appended by the command loop, read by the template's keeper and hand-over threads too. */
+    private final List<Object> values = java.util.Collections.synchronizedList(new ArrayList<Object>());
 
     void add(Object value) {
         values.add(value);
     }
 
     /** The descriptor arguments, in order (what a fork must inherit). */
-    List<FdArg> fds() {
+    synchronized List<FdArg> fds() {
         List<FdArg> out = new ArrayList<FdArg>();
-        for (Object v : values) {
+        for (Object v : snapshot()) {
             if (v instanceof FdArg) {
                 out.add((FdArg) v);
             }
         }
         return out;
+    }
+
+    private Object[] snapshot() {
+        synchronized (values) {
+            return values.toArray();
+        }
     }
 
     @Override
@@ -73,11 +80,12 @@ final class ArgsImpl implements ForkArgs {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("ForkArgs[");
-        for (int i = 0; i < values.size(); i++) {
+        Object[] all = snapshot();
+        for (int i = 0; i < all.length; i++) {
             if (i > 0) {
                 b.append(", ");
             }
-            Object v = values.get(i);
+            Object v = all[i];
             b.append(v instanceof byte[] ? "byte[" + ((byte[]) v).length + "]" : v instanceof String ? '"' + (String) v + '"' : v);
         }
         return b.append(']').toString();

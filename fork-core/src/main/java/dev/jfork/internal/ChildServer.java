@@ -157,13 +157,16 @@ final class ChildServer {
     /** This process's template role, created (loading the native layer) on first need. */
     synchronized TemplateRole template() throws IOException {
         if (template == null) {
-            List<String> classes;
-            synchronized (required) {
-                classes = new java.util.ArrayList<String>(required);
-            }
-            template = new TemplateRole(owner, maxFrame, spares, archiveDir, classes, args, log, this);
+            template = new TemplateRole(owner, maxFrame, spares, archiveDir, args, log, this);
         }
         return template;
+    }
+
+    /** The classes required (or preloaded) so far, in order: what a class-data archive for the forks holds. */
+    List<String> requiredClasses() {
+        synchronized (required) {
+            return new java.util.ArrayList<String>(required);
+        }
     }
 
     private synchronized TemplateRole existingTemplate() {
@@ -256,6 +259,7 @@ final class ChildServer {
         TemplateRole t = existingTemplate();
         if (t != null) {
             t.awaitHandOvers(); // forks asked for before run are still delivered
+            t.stop(); // and no more: its spares end
         }
         synchronized (this) {
             control.writeFrame(Protocol.frame(Protocol.RUNNING, new byte[0]));

@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <p>One archive per distinct configuration: the key hashes the java build, the template's full
  * command line, the size and date of every class path entry and the required classes. Archives live
  * in a per-user cache directory and are reused by later runs. An archive is built once, by a
- * training JVM that only loads the required classes (so {@code eval} side effects are not repeated
- * for it), then checked by a JVM that must map it ({@code -Xshare:on} / {@code -XX:AOTMode=on});
+ * training JVM that only loads the required classes, skipping those that fail there (no
+ * {@code eval} runs in it, so its side effects are not repeated), then checked by a JVM that must map it ({@code -Xshare:on} / {@code -XX:AOTMode=on});
  * anything unusable — stale, corrupt, or a class path with directories, which the JVM cannot
  * archive — is logged once as a warning and the forks start without an archive. Never a failure.
  */
@@ -156,7 +156,9 @@ final class ClassDataArchive {
             Native.closeQuietly(socket[1]);
             socket[1] = -1;
             if (!required.isEmpty()) {
-                Native.sendFully(socket[0], Protocol.frame(Protocol.REQUIRE, Protocol.strings(required)));
+                // PRELOAD, not REQUIRE: no eval runs here, so an initialiser that needs eval'd state may fail;
+                // that class is then just not archived
+                Native.sendFully(socket[0], Protocol.frame(Protocol.PRELOAD, Protocol.strings(required)));
             }
             Native.closeQuietly(socket[0]); // end of stream: the training JVM exits and writes the archive
             socket[0] = -1;

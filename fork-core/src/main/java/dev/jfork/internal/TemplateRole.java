@@ -79,11 +79,14 @@ final class TemplateRole {
     private int spareFailures;
     private boolean logGrew;
     private boolean keeperStarted;
+    private boolean archiveStarted;
+    /** Set when this process enters a run function: no more spares. */
+    private boolean stopped;
     /** JVM options that make forks boot from the class-data archive, once it is ready. */
     private List<String> archiveOptions = new ArrayList<>();
 
-    TemplateRole(long owner, int maxFrame, int spareTarget, String archiveDir, List<String> required, ArgsImpl args,
-            ReplayLog log, ChildServer server) throws IOException {
+    TemplateRole(long owner, int maxFrame, int spareTarget, String archiveDir, ArgsImpl args, ReplayLog log,
+            ChildServer server) throws IOException {
         Native.load();
         this.owner = owner;
         this.maxFrame = maxFrame;
@@ -97,23 +100,35 @@ final class TemplateRole {
         for (Map.Entry<String, String> e : System.getenv().entrySet()) {
             environment.add(e.getKey() + "=" + e.getValue());
         }
-        if (archiveDir != null) {
-            new ClassDataArchive(Paths.get(archiveDir), commandPrefix, environment, owner).prepare(required,
-                    new ClassDataArchive.Listener() {
-                        @Override
-                        public void ready(List<String> jvmOptions, java.nio.file.Path archive) {
-                            synchronized (TemplateRole.this) {
-                                archiveOptions = jvmOptions;
-                            }
-                            server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(1, archive.toString())));
-                        }
+    }
 
-                        @Override
-                        public void unavailable(String reason) {
-                            server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(0, reason)));
-                        }
-                    });
+    /**
+     * Finds or builds the class-data archive, once, on the first fork: by then the template has
+     * been sent what it requires (a template started with {@code Fork.newTemplate} is a template
+     * before it is prepared, so boot time would be too early).
+     */
+    private void startArchive() {
+        synchronized (this) {
+            if (archiveDir == null || archiveStarted) {
+                return;
+            }
+            archiveStarted = true;
         }
+        new ClassDataArchive(Paths.get(archiveDir), commandPrefix, environment, owner).prepare(server.requiredClasses(),
+                new ClassDataArchive.Listener() {
+                    @Override
+                    public void ready(List<String> jvmOptions, java.nio.file.Path archive) {
+                        synchronized (TemplateRole.this) {
+                            archiveOptions = jvmOptions;
+                        }
+                        server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(1, archive.toString())));
+                    }
+
+                    @Override
+                    public void unavailable(String reason) {
+                        server.reply(Protocol.frame(Protocol.ARCHIVE, Protocol.intAndText(0, reason)));
+                    }
+                });
     }
 
     /** This JVM's own argv up to and including the main class: a fork runs with the same JVM setup. */
@@ -132,6 +147,10 @@ final class TemplateRole {
             throw new IOException("cannot find " + ChildMain.class.getName() + " in this process's command line " + argv);
         }
         argv.subList(main + 1, argv.size()).clear();
+        // this JVM's own archive options are not its forks': they get the template's archive, if any
+        argv.removeIf(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")
+                || a.startsWith("-XX:AOTMode=") || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-XX:AOTCacheOutput")
+                || a.startsWith("-Xshare:"));
         // argv[0] may be relative to the directory the JVM started in; spawn needs a path
         argv.set(0, ProcessHandle.current().info().command().orElse(argv.get(0)));
         return argv;
@@ -144,6 +163,7 @@ final class TemplateRole {
      * the template's state as of now; commands the template receives later are not its business.
      */
     void fork(int forkId) {
+        startArchive();
         int state = log.size(); // the main thread is the only one that appends to the log
         Spare s = takeIdle();
         if (s == null) {
@@ -217,6 +237,9 @@ final class TemplateRole {
             if (!sent) {
                 return; // the parent is gone or this process was run; the fork sees end of stream and exits
             }
+            synchronized (TemplateRole.this) {
+                spareFailures = 0; // a process came up and was handed over: preparation works in forks
+            }
             synchronized (s) {
                 s.handed = true;
                 if (s.status != null) {
@@ -226,7 +249,7 @@ final class TemplateRole {
         } catch (IOException | RuntimeException e) {
             Native.closeQuietly(s.control);
             Native.closeQuietly(s.stderr);
-            Native.kill(s.pid, Native.SIGKILL);
+            killUnlessReaped(s);
             LOG.log(Level.DEBUG, "discarding process {0}: {1}", s.pid, e);
             if (!mayRetry) {
                 server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e.toString())));
@@ -236,6 +259,15 @@ final class TemplateRole {
                 handOver(spawn(), forkId, state, false);
             } catch (IOException | RuntimeException | LinkageError e2) {
                 server.reply(Protocol.frame(Protocol.FORK_FAILED, Protocol.intAndText(forkId, e2.toString())));
+            }
+        }
+    }
+
+    /** Kills a spare that has not been reaped yet (after reaping, its pid may belong to someone else). */
+    private static void killUnlessReaped(Spare s) {
+        synchronized (s) {
+            if (s.status == null) {
+                Native.kill(s.pid, Native.SIGKILL);
             }
         }
     }
@@ -345,8 +377,11 @@ final class TemplateRole {
             boolean spawnOne;
             List<Spare> toCatchUp;
             synchronized (this) {
-                while (spareFailures < SPARE_FAILURES_TOLERATED && idle.size() + starting >= spareTarget && !logGrew) {
+                while (!stopped && spareFailures < SPARE_FAILURES_TOLERATED && idle.size() + starting >= spareTarget && !logGrew) {
                     waitQuietly();
+                }
+                if (stopped) {
+                    return;
                 }
                 if (spareFailures >= SPARE_FAILURES_TOLERATED) {
                     LOG.log(Level.WARNING, "jfork: {0} spare processes in a row ended before use; not keeping spares any more",
@@ -381,7 +416,7 @@ final class TemplateRole {
                 spareFailures++;
             }
             if (s != null) {
-                Native.kill(s.pid, Native.SIGKILL);
+                killUnlessReaped(s);
                 Native.closeQuietly(s.control);
                 Native.closeQuietly(s.stderr);
             }
@@ -394,9 +429,14 @@ final class TemplateRole {
                 synchronized (s) {
                     dead = s.status != null;
                 }
-                if (!dead) {
+                if (!dead && !stopped) {
                     idle.addLast(s);
-                    spareFailures = 0;
+                } else {
+                    if (dead) {
+                        spareFailures++;
+                    }
+                    Native.closeQuietly(s.control);
+                    Native.closeQuietly(s.stderr);
                 }
             }
         }
@@ -422,6 +462,27 @@ final class TemplateRole {
             } catch (IOException e) {
                 LOG.log(Level.DEBUG, "spare {0} could not catch up: {1}", s.pid, e);
             }
+        }
+    }
+
+    /**
+     * This process enters a run function: it forks no more, so its spares end (end of stream on
+     * their sockets) and the keeper stops.
+     */
+    void stop() {
+        List<Spare> leftover;
+        synchronized (this) {
+            stopped = true;
+            leftover = new ArrayList<>(idle);
+            idle.clear();
+            notifyAll();
+        }
+        for (Spare s : leftover) {
+            synchronized (s) {
+                s.taken = true;
+            }
+            Native.closeQuietly(s.control);
+            Native.closeQuietly(s.stderr);
         }
     }
 
