@@ -37,7 +37,12 @@ import dev.jfork.rpc.RpcException;
  * kills the worker running it (its other jobs fail too; use {@code load(1)} where that matters).
  * Every accepted job completes exactly once: with a result, an error, a timeout
  * ({@link java.util.concurrent.TimeoutException}) or a cancellation. One manager thread owns the
- * pool's state; job futures complete on the workers' reader threads.
+ * pool's state; job futures complete on the workers' reader threads (or a pool completion thread),
+ * never on the manager. Counters in {@link #stats()} settle just after the futures complete.
+ *
+ * <p>If workers cannot start (three in a row die before their init is done), the queued jobs fail
+ * with the reason and no worker is started for {@code idle} until the next call; each new call
+ * tries again.
  */
 public final class ForkPool implements AutoCloseable {
     /** CONTROL kinds between pool workers and the pool (over fork-rpc's CONTROL frames). */
@@ -220,12 +225,13 @@ public final class ForkPool implements AutoCloseable {
         }
 
         /**
-         * Bounds the jobs waiting for a worker (default unbounded): when {@code capacity} are
-         * queued, {@link ForkPool#call} blocks or fails, as {@code policy} says.
+         * Bounds the jobs waiting for a worker (default unbounded): when {@code capacity} (at least
+         * 1) are queued, {@link ForkPool#call} blocks or fails, as {@code policy} says.
          */
         public Builder maxQueue(int capacity, QueueFullPolicy policy) {
-            if (capacity < 0) {
-                throw new IllegalArgumentException("maxQueue capacity < 0: " + capacity);
+            if (capacity < 1) {
+                // every job waits in the queue at least until the manager hands it to a worker
+                throw new IllegalArgumentException("maxQueue capacity must be at least 1: " + capacity);
             }
             this.maxQueue = capacity;
             this.queueFullPolicy = Objects.requireNonNull(policy, "policy");

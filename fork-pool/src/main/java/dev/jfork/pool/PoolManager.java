@@ -70,15 +70,22 @@ final class PoolManager {
 
         @Override
         public String toString() {
-            return "worker " + id + " (pid " + fork.pid().orElse(-1) + ")";
+            return "worker " + id; // not the pid: asking for it may wait for the template
         }
     }
 
     private final ForkPool.Builder o;
     private final ScheduledThreadPoolExecutor thread;
+    /** Futures failed by the manager itself are completed here, so user callbacks never run on (or block) it. */
+    private static final java.util.concurrent.Executor COMPLETER = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "jfork-pool-completer");
+        t.setDaemon(true);
+        return t;
+    });
     private final Semaphore queueSlots;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean closing;
+    private final java.util.concurrent.atomic.AtomicBoolean shutdownStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
     // owned by the manager thread
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -137,14 +144,18 @@ final class PoolManager {
                 post(() -> cancelled(job));
             }
         });
-        post(() -> enqueue(job));
+        if (!post(() -> enqueue(job))) {
+            releaseSlot();
+            throw new RejectedExecutionException("the pool is closed");
+        }
         return (CompletableFuture<T>) (CompletableFuture<?>) job.future;
     }
 
     void shutdown(boolean now) {
         closing = true;
-        if (queueSlots != null) {
-            queueSlots.release(Integer.MAX_VALUE / 2); // wake callers blocked on a full queue: they see the pool closed
+        if (queueSlots != null && shutdownStarted.compareAndSet(false, true)) {
+            // wake callers blocked on a full queue (once): they see the pool closed
+            queueSlots.release(Integer.MAX_VALUE / 2);
         }
         post(() -> beginShutdown(now));
     }
@@ -157,7 +168,8 @@ final class PoolManager {
         return onManager(this::snapshot);
     }
 
-    private void post(Runnable task) {
+    /** Runs a task on the manager thread; false if the pool has terminated. */
+    private boolean post(Runnable task) {
         try {
             thread.execute(() -> {
                 try {
@@ -166,9 +178,14 @@ final class PoolManager {
                     LOG.log(Level.ERROR, "jfork pool manager task failed", e);
                 }
             });
+            return true;
         } catch (RejectedExecutionException e) {
-            // terminated: nothing left to manage
+            return false;
         }
+    }
+
+    private static void failLater(Job job, Throwable error) {
+        COMPLETER.execute(() -> job.future.completeExceptionally(error));
     }
 
     /** Runs a task on the manager thread and waits for it (directly if already there, or once it has stopped). */
@@ -206,6 +223,12 @@ final class PoolManager {
         if (job.future.isDone()) { // cancelled before it got here
             releaseSlot();
             count(job, false);
+            return;
+        }
+        if (closingNow) { // raced with closeNow(): it would never run
+            releaseSlot();
+            count(job, false);
+            failLater(job, new CancellationException("the pool was closed with closeNow()"));
             return;
         }
         queue.addLast(job);
@@ -256,7 +279,10 @@ final class PoolManager {
         try {
             result = w.client.call(job.args);
         } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
+            result = new CompletableFuture<>();
+            RuntimeException failure = e;
+            CompletableFuture<Object> r = result;
+            COMPLETER.execute(() -> r.completeExceptionally(failure));
         }
         result.whenComplete((v, t) -> {
             if (t == null) {
@@ -321,8 +347,8 @@ final class PoolManager {
         if (job.future.isDone() || w == null || !w.running.contains(job)) {
             return;
         }
-        job.future.completeExceptionally(new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout
-                + " on " + w + "; the worker was killed"));
+        failLater(job, new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout + " on worker " + w.id
+                + "; the worker was killed"));
         kill(w);
     }
 
@@ -340,7 +366,10 @@ final class PoolManager {
         if (!w.killed) {
             w.killed = true;
             w.state = State.RETIRING;
-            w.client.kill();
+            RpcClient c = w.client;
+            if (c != null) {
+                COMPLETER.execute(c::kill); // may wait until the template has handed the process over
+            }
         }
     }
 
@@ -379,11 +408,8 @@ final class PoolManager {
         } else if (startTimer == null || startTimer.isDone()) {
             startTimer = thread.schedule(() -> {
                 startTimer = null;
-                if (!queue.isEmpty()) {
-                    maybeStartWorker();
-                } else {
-                    keepIdleWorkers();
-                }
+                maybeStartWorker();
+                keepIdleWorkers();
             }, next - now, TimeUnit.NANOSECONDS);
         }
     }
@@ -399,16 +425,27 @@ final class PoolManager {
                 active++;
             }
         }
-        if (active < o.idle) {
-            startWorkerWhenAllowed();
+        if (active < o.idle && startFailures < START_FAILURES_TOLERATED) {
+            startWorkerWhenAllowed(); // one now, the next when the start delay allows (via the timer)
         }
     }
 
     private void startWorker() {
         lastStart = System.nanoTime();
-        Worker w = new Worker(++nextWorker, o.template.fork().sendArg(PoolWorker.MARKER + (o.init == null ? "" : o.init)));
+        Fork fork;
+        try {
+            fork = o.template.fork().sendArg(PoolWorker.MARKER + (o.init == null ? "" : o.init));
+        } catch (RuntimeException e) {
+            // the template was closed or run: no worker can ever start, so waiting jobs fail now
+            startFailures = START_FAILURES_TOLERATED - 1;
+            startFailed(null, new RpcException(RpcException.Kind.WORKER_LOST, "cannot fork a pool worker: " + e.getMessage(),
+                    null, List.of(), e));
+            return;
+        }
+        Worker w = new Worker(++nextWorker, fork);
         RpcOptions.Builder rpc = RpcOptions.builder().async(o.async).init(PoolWorker.class.getName() + ".init")
                 .onControl((kind, payload) -> post(() -> control(w, kind)))
+                .onError(e -> { }) // the pool reports ends itself (ended(), onError of the pool)
                 .register(o.registrations.toArray(new Class<?>[0]));
         if (o.onEvent != null) {
             rpc.onEvent(o.onEvent);
@@ -429,6 +466,7 @@ final class PoolManager {
         if (kind == ForkPool.CONTROL_READY && w.state == State.STARTING) {
             w.state = State.READY;
             startFailures = 0;
+            keepIdleWorkers();
             schedule();
         } else if (kind == ForkPool.CONTROL_RETIRE) {
             retire(w);
@@ -469,10 +507,9 @@ final class PoolManager {
             while (!queue.isEmpty()) {
                 Job job = queue.pollFirst();
                 releaseSlot();
-                job.future.completeExceptionally(e);
+                failLater(job, e);
                 count(job, false);
             }
-            startFailures = 0;
         }
     }
 
@@ -528,7 +565,8 @@ final class PoolManager {
             closingNow = true;
             while (!queue.isEmpty()) {
                 Job job = queue.pollFirst();
-                job.future.completeExceptionally(new CancellationException("the pool was closed with closeNow()"));
+                releaseSlot();
+                failLater(job, new CancellationException("the pool was closed with closeNow()"));
                 count(job, false);
             }
             for (Worker w : new ArrayList<>(workers)) {

@@ -49,8 +49,14 @@ class ForkPoolTest {
         await(template.onExit());
     }
 
+    private final Set<Long> up = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.Semaphore upEvents = new java.util.concurrent.Semaphore(0);
+
     private ForkPool.Builder pool() {
         return ForkPool.builder(template, RUN).onEvent(e -> {
+            if ("up".equals(e[0]) && up.add(((Number) e[1]).longValue())) {
+                upEvents.release();
+            }
             if ("running".equals(e[0])) {
                 running.computeIfAbsent((String) e[2], k -> new CompletableFuture<>()).complete(((Number) e[1]).longValue());
             }
@@ -296,5 +302,50 @@ class ForkPoolTest {
         pool.close();
         assertTrue(pool.terminated().isDone() || await(pool.terminated()) == null);
         assertTrue(ForkPool.ncpu() >= 1);
+    }
+
+    @Test
+    void idleWorkersAreStartedWithoutJobs() throws Exception {
+        ForkPool pool = pool().max(4).idle(3).start(Duration.ZERO).init("dev.jfork.pool.PoolJobs.announce").build();
+        assertTrue(upEvents.tryAcquire(3, TestSupport.DEADLINE.toMillis(), TimeUnit.MILLISECONDS), "3 idle workers came up");
+        assertEquals(3, up.size());
+        closeAndWait(pool);
+    }
+
+    @Test
+    void closingTwiceAndThenNowIsFine() throws Exception {
+        ForkPool pool = pool().max(1).maxQueue(10, QueueFullPolicy.BLOCK).build();
+        CompletableFuture<String> job = pool.call("announceAndSleep", "twice", 60_000);
+        awaitRunning("twice");
+        pool.close();
+        pool.close();
+        pool.closeNow();
+        assertTrue(failure(job) instanceof RpcException);
+        assertTrue(pool.awaitTermination(TestSupport.DEADLINE));
+        assertThrows(RejectedExecutionException.class, () -> pool.call("echo", "x"));
+    }
+
+    @Test
+    void callbacksNeverRunOnTheManagerThread() throws Exception {
+        ForkPool pool = pool().max(1).load(1).jobTimeout(Duration.ofMillis(300)).build();
+        CompletableFuture<String> thread = pool.call("announceAndSleep", "slow-cb", 60_000)
+                .handle((v, t) -> Thread.currentThread().getName());
+        String name = await(thread);
+        assertFalse(name.matches("jfork-pool-\\d+"), "a callback ran on the manager thread: " + name);
+        closeAndWait(pool);
+    }
+
+    @Test
+    void aClosedTemplateFailsJobsInsteadOfHanging() throws Exception {
+        ForkPool pool = pool().max(1).build();
+        template.close();
+        Throwable t = failure(pool.call("echo", "x"));
+        assertTrue(t instanceof RpcException && t.getMessage().contains("cannot fork a pool worker"), String.valueOf(t));
+        closeAndWait(pool);
+    }
+
+    @Test
+    void aQueueOfZeroIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> pool().maxQueue(0, QueueFullPolicy.BLOCK));
     }
 }

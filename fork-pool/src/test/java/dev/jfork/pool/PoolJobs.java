@@ -15,6 +15,11 @@ public final class PoolJobs {
         initArg = args.size() + ":" + (args.size() > 0 ? args.string(0) : "");
     }
 
+    /** Init that tells the parent the worker is up: event ("up", pid). */
+    public static void announce() {
+        RpcChild.event("up", ProcessHandle.current().pid(), "");
+    }
+
     public static Object run(Object... args) throws Exception {
         String what = (String) args[0];
         switch (what) {
