@@ -316,7 +316,8 @@ public final class JvmSpec {
          * {@link Fork#fork()} can hand it over at once and start a replacement in the background.
          * Spares run the template's preparation ({@code require}, {@code eval}) but nothing else
          * before they are handed over; each idle spare is a JVM (30-45 MB); they exit with their
-         * template. The default template ({@link Fork#create()}) starts its spares at once, other
+         * template. If three spares in a row end before they are used (the template's preparation
+         * fails in a fresh JVM, say), the template stops keeping spares. The default template ({@link Fork#create()}) starts its spares at once, other
          * processes on their first fork.
          */
         public Builder spares(int spares) {

@@ -360,7 +360,7 @@ final class ProcessLink {
         InputStream in = ch.inputStream();
         try {
             while (true) {
-                Protocol.Frame f = Protocol.read(in, Integer.MAX_VALUE);
+                Protocol.Frame f = Protocol.read(in, spec.maxFrameSize()); // replies are small; a huge one is malformed
                 if (f == null) {
                     break;
                 }
