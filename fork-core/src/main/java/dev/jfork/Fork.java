@@ -79,7 +79,10 @@ public final class Fork implements AutoCloseable {
     public static Fork exec() {
         Fork early = EarlyTemplate.get();
         if (early != null && early.link.isAlive()) {
-            return early.fork();
+            Fork f = early.fork();
+            if (!f.link.failedToStart()) {
+                return f;
+            } // it died since the check: start a JVM after all
         }
         return exec(JvmSpec.defaults());
     }

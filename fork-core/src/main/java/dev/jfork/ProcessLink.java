@@ -569,18 +569,28 @@ final class ProcessLink {
         if (adopted || exit.isDone() || !killScheduled.compareAndSet(false, true)) {
             return;
         }
-        Timers.after(spec.exitTimeout(), () -> {
-            long p = pid.getNow(-1L);
-            if (!exit.isDone() && p > 0) {
-                LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, spec.exitTimeout());
-                Native.kill(p, Native.SIGKILL);
-            }
-        });
+        Timers.after(spec.exitTimeout(), this::killIfStillAlive);
     }
 
     /** The last stderr lines once the stderr pipe reached end of stream (empty if this program has no pipe). */
     CompletableFuture<List<String>> stderrLines() {
         return attached.thenCompose(v -> stderrTail().finished());
+    }
+
+    private void killIfStillAlive() {
+        if (exit.isDone()) {
+            return;
+        }
+        if (!pid.isDone()) {
+            // not handed over by its template yet: give it the full time once its pid is known
+            pid.thenRun(() -> Timers.after(spec.exitTimeout(), this::killIfStillAlive));
+            return;
+        }
+        long p = pid.getNow(-1L);
+        if (p > 0) {
+            LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, spec.exitTimeout());
+            Native.kill(p, Native.SIGKILL);
+        }
     }
 
     private StderrTail stderrTail() {
