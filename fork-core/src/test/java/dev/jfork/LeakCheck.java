@@ -63,6 +63,49 @@ public final class LeakCheck {
                 + p.info().startInstant().map(Object::toString).orElse("?") + "): " + tail;
     }
 
+    /**
+     * What a leaked process is doing: its state, descriptors and Java threads (through jcmd), so a
+     * leak found once in CI can be diagnosed from the report alone.
+     */
+    public static String diagnose(ProcessHandle p) {
+        StringBuilder out = new StringBuilder(describe(p)).append('\n');
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("State:") || line.startsWith("Threads:")) {
+                    out.append("  ").append(line).append('\n');
+                }
+            }
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(Paths.get("/proc/" + p.pid() + "/fd"))) {
+                TreeMap<Integer, String> fds = new TreeMap<>();
+                for (Path f : dir) {
+                    try {
+                        fds.put(Integer.parseInt(f.getFileName().toString()), Files.readSymbolicLink(f).toString());
+                    } catch (IOException e) {
+                        // closed while listing
+                    }
+                }
+                out.append("  fds: ").append(fds).append('\n');
+            }
+            Path jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+            if (Files.isExecutable(jcmd)) {
+                Path report = Files.createTempFile("jfork-leak", ".txt");
+                Process dump = new ProcessBuilder(jcmd.toString(), String.valueOf(p.pid()), "Thread.print")
+                        .redirectErrorStream(true).redirectOutput(report.toFile()).start();
+                if (!dump.waitFor(20, TimeUnit.SECONDS)) {
+                    dump.destroyForcibly().waitFor();
+                }
+                byte[] text = Files.readAllBytes(report);
+                Files.delete(report);
+                out.append(new String(text, java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            out.append("  (").append(e).append(")\n");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out.toString();
+    }
+
     /** Waits (with a deadline) for the given processes to end; returns those still alive. */
     public static List<ProcessHandle> awaitEnd(List<ProcessHandle> processes, long seconds) {
         List<ProcessHandle> alive = new ArrayList<>();

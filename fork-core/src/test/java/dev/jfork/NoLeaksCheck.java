@@ -24,7 +24,7 @@ public abstract class NoLeaksCheck {
         Fork.defaultTemplate().close();
         List<ProcessHandle> alive = LeakCheck.awaitEnd(LeakCheck.ownedProcesses(), 30);
         assertTrue(alive.isEmpty(), "jfork processes still alive: "
-                + alive.stream().map(LeakCheck::describe).collect(Collectors.toList()));
+                + alive.stream().map(LeakCheck::diagnose).collect(Collectors.toList()));
         List<ProcessHandle> descendants = LeakCheck.awaitEnd(ProcessHandle.current().descendants().collect(Collectors.toList()), 30);
         assertTrue(descendants.isEmpty(), "children (or zombies) left: " + descendants);
         assertTrue(StderrTail.awaitAllFinished(30_000), "stderr pipes of ended children are still open");

@@ -76,9 +76,15 @@ public final class ChildMain {
      * <p>The watcher blocks in {@code read(2)} for the life of the process. HotSpot waits up to
      * 300 ms at exit for threads that are in native code, so the read goes through an interruptible
      * channel and a shutdown hook interrupts it: every normal exit stays fast.
+     *
+     * <p>Interrupting a channel closes its descriptor, so the watcher reads through a descriptor of
+     * its own (see {@link #watcherChannel}): {@code LIFELINE_FD} itself stays open until the process
+     * is gone. A template hands that number on to every process it spawns; were it closed while a
+     * spare is being spawned at exit, the number could be reused by the spare's own socket, and the
+     * spare would hold both ends of its control socket and never see end of stream.
      */
     private static void watchOwner(int fd) {
-        FileChannel lifeline = new FileInputStream(FileDescriptors.of(fd)).getChannel();
+        FileChannel lifeline = watcherChannel(fd);
         Thread t = new Thread("jfork-owner-watch") {
             @Override
             public void run() {
@@ -103,5 +109,17 @@ public final class ChildMain {
                 t.interrupt();
             }
         });
+    }
+
+    /**
+     * A channel reading the lifeline pipe through a new descriptor ({@code /proc/self/fd/N} opens
+     * the same pipe again), falling back to the descriptor itself where {@code /proc} is missing.
+     */
+    private static FileChannel watcherChannel(int fd) {
+        try {
+            return new FileInputStream("/proc/self/fd/" + fd).getChannel();
+        } catch (IOException e) {
+            return new FileInputStream(FileDescriptors.of(fd)).getChannel();
+        }
     }
 }

@@ -150,6 +150,7 @@ final class ChildServer {
         TemplateRole t = existingTemplate();
         if (t != null) {
             t.awaitHandOvers();
+            t.stop(); // no new spare while exiting: it would only be started to be dropped
         }
         System.exit(0);
     }
