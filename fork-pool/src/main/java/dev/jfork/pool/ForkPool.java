@@ -36,9 +36,12 @@ import dev.jfork.rpc.RpcException;
  * ones go to other workers. Cancelling a job's future, or a job running past {@code jobTimeout},
  * kills the worker running it (its other jobs fail too; use {@code load(1)} where that matters).
  * Every accepted job completes exactly once: with a result, an error, a timeout
- * ({@link java.util.concurrent.TimeoutException}) or a cancellation. One manager thread owns the
- * pool's state; job futures complete on the workers' reader threads (or a pool completion thread),
- * never on the manager. Counters in {@link #stats()} settle just after the futures complete.
+ * ({@link java.util.concurrent.TimeoutException}) or a cancellation. The pool's bookkeeping is done
+ * under one lock by the threads that have something to report (the caller, the workers' reader
+ * threads, one scheduler thread for timers); job futures complete on the workers' reader threads
+ * (or a pool completion thread), never while the pool's lock is held, so callbacks may call the
+ * pool. A job answered by its worker is counted in {@link #stats()} before its future completes; a
+ * job that timed out or was cancelled, once its worker's end has been seen.
  *
  * <p>If workers cannot start (three in a row die before their init is done), the queued jobs fail
  * with the reason and no worker is started for {@code idle} until the next call; each new call
@@ -230,7 +233,7 @@ public final class ForkPool implements AutoCloseable {
          */
         public Builder maxQueue(int capacity, QueueFullPolicy policy) {
             if (capacity < 1) {
-                // every job waits in the queue at least until the manager hands it to a worker
+                // every job passes through the queue on its way to a worker
                 throw new IllegalArgumentException("maxQueue capacity must be at least 1: " + capacity);
             }
             this.maxQueue = capacity;

@@ -4,11 +4,9 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -16,6 +14,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.rpc.Rpc;
@@ -24,9 +24,20 @@ import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcOptions;
 
 /**
- * The one thread that owns a pool's state: the queue, the workers and their jobs, the timers. Every
- * change happens as a task on it; callers and the workers' reader threads only post tasks (and
- * complete job futures, so that user callbacks never run here).
+ * A pool's state (the queue, the workers and their jobs, the timers) and every change to it. The
+ * state is guarded by one lock, and each change is short and never blocks: the thread that has
+ * something to report makes the change itself. A call is queued and sent to a worker by the
+ * calling thread; a reply is counted, and the next queued job sent, by the connection's reader
+ * thread that received it; a worker's end, by the thread that saw it. Timers (start and stop
+ * delays, job timeouts) run on the pool's one scheduler thread.
+ *
+ * <p>Why not one manager thread that owns the state and receives every change as a task (as
+ * CPython's ProcessPoolExecutor does)? That adds two thread hand-offs to every job; fork-pool's
+ * first version did it and tiny jobs ran at a fifth of the rate of the same calls made through
+ * fork-rpc directly (see fork-bench's PoolBench).
+ *
+ * <p>No user code runs under the lock: job futures are completed after the bookkeeping that
+ * belongs to them has been handed off, on the reader thread or on a completer thread.
  */
 final class PoolManager {
     private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
@@ -36,10 +47,10 @@ final class PoolManager {
 
     private enum State { STARTING, READY, RETIRING }
 
-    /** One submitted job. Fields other than the future are the manager's. */
-    private static final class Job {
+    /** One submitted job. Fields other than the future are guarded by the lock. */
+    private final class Job {
         final Object[] args;
-        final CompletableFuture<Object> future = new CompletableFuture<>();
+        final CompletableFuture<Object> future = new JobFuture(this);
         final long enqueued = System.nanoTime();
         long sent;
         Worker worker;
@@ -51,13 +62,32 @@ final class PoolManager {
         }
     }
 
+    /** A job's future: cancelling it takes the job out of the queue, or kills the worker running it. */
+    private final class JobFuture extends CompletableFuture<Object> {
+        private final Job job;
+
+        JobFuture(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                post(() -> cancelled(job));
+            }
+            return cancelled;
+        }
+    }
+
     /** One worker process. */
     private final class Worker {
         final int id;
         final Fork fork;
         RpcClient client;
         State state = State.STARTING;
-        final List<Job> running = new ArrayList<>();
+        /** In the order sent; answers come mostly in that order, so removal is at the head. */
+        final ArrayDeque<Job> running = new ArrayDeque<>();
         int sent;
         boolean killed;
         boolean lost;
@@ -75,8 +105,10 @@ final class PoolManager {
     }
 
     private final ForkPool.Builder o;
+    /** Runs timers, and changes reported while the lock was held (they wait until it is released). */
     private final ScheduledThreadPoolExecutor thread;
-    /** Futures failed by the manager itself are completed here, so user callbacks never run on (or block) it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Futures failed by the pool itself are completed here, so user callbacks never run under the lock. */
     private static final java.util.concurrent.Executor COMPLETER = java.util.concurrent.Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jfork-pool-completer");
         t.setDaemon(true);
@@ -87,7 +119,7 @@ final class PoolManager {
     private volatile boolean closing;
     private final java.util.concurrent.atomic.AtomicBoolean shutdownStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
-    // owned by the manager thread
+    // guarded by lock
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private final List<Worker> workers = new ArrayList<>();
     private int nextWorker;
@@ -110,7 +142,6 @@ final class PoolManager {
         this.thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "jfork-pool-" + POOLS.incrementAndGet());
             t.setDaemon(true);
-            managerThread = t;
             return t;
         });
         thread.setRemoveOnCancelPolicy(true);
@@ -139,11 +170,6 @@ final class PoolManager {
             }
         }
         Job job = new Job(args.clone());
-        job.future.whenComplete((v, t) -> {
-            if (t instanceof CancellationException) {
-                post(() -> cancelled(job));
-            }
-        });
         if (!post(() -> enqueue(job))) {
             releaseSlot();
             throw new RejectedExecutionException("the pool is closed");
@@ -165,59 +191,52 @@ final class PoolManager {
     }
 
     PoolStats stats() {
-        return onManager(this::snapshot);
+        lock.lock();
+        try {
+            return snapshot();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /** Runs a task on the manager thread; false if the pool has terminated. */
+    /**
+     * Makes a change to the pool's state: now, in this thread, or, if this thread holds the lock
+     * already (a future completed synchronously inside another change), on the scheduler thread
+     * once the current change is done. False if the pool has terminated.
+     */
     private boolean post(Runnable task) {
-        try {
-            thread.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException | Error e) {
-                    LOG.log(Level.ERROR, "jfork pool manager task failed", e);
-                }
-            });
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
+        if (lock.isHeldByCurrentThread()) {
+            try {
+                thread.execute(() -> post(task));
+                return true;
+            } catch (RejectedExecutionException e) {
+                return false;
+            }
         }
+        lock.lock();
+        try {
+            if (terminated.isDone()) {
+                return false;
+            }
+            task.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    /** Schedules a change on the scheduler thread (made under the lock). */
+    private ScheduledFuture<?> later(Runnable task, long nanos) {
+        return thread.schedule(() -> post(task), nanos, TimeUnit.NANOSECONDS);
     }
 
     private static void failLater(Job job, Throwable error) {
         COMPLETER.execute(() -> job.future.completeExceptionally(error));
     }
 
-    /** Runs a task on the manager thread and waits for it (directly if already there, or once it has stopped). */
-    private <T> T onManager(Callable<T> task) {
-        try {
-            if (Thread.currentThread() == managerThread) {
-                return task.call();
-            }
-            return thread.submit(task).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (RejectedExecutionException e) {
-            return callQuietly(task); // the pool has terminated: its state no longer changes
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private volatile Thread managerThread;
-
-    private static <T> T callQuietly(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    // ------------------------------------------------------------------ on the manager thread
+    // ------------------------------------------------------------------ under the lock
 
     private void enqueue(Job job) {
         if (job.future.isDone()) { // cancelled before it got here
@@ -284,27 +303,36 @@ final class PoolManager {
             CompletableFuture<Object> r = result;
             COMPLETER.execute(() -> r.completeExceptionally(failure));
         }
-        result.whenComplete((v, t) -> {
-            if (t == null) {
+        BiConsumer<Object, Throwable> onResult = (v, t) -> {
+            Throwable error = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            // the bookkeeping first, so the worker's next job is on its way and the counters are
+            // settled when the job's callbacks run (here, on the reader thread, not under the lock)
+            post(() -> finished(w, job, error));
+            if (error == null) {
                 job.future.complete(v);
             } else {
-                job.future.completeExceptionally(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t);
+                job.future.completeExceptionally(error);
             }
-            post(() -> finished(w, job));
-        });
+        };
+        if (result.isDone()) {
+            CompletableFuture<Object> r = result;
+            COMPLETER.execute(() -> r.whenComplete(onResult)); // failed at once: not under the lock
+        } else {
+            result.whenComplete(onResult);
+        }
         if (o.jobTimeout != null) {
-            job.timer = thread.schedule(() -> timedOut(job), o.jobTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            job.timer = later(() -> timedOut(job), o.jobTimeout.toNanos());
         }
         if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
             retire(w); // recycled: it finishes what it was sent, then exits
         }
     }
 
-    private void finished(Worker w, Job job) {
+    private void finished(Worker w, Job job, Throwable error) {
         if (!w.running.remove(job)) {
             return;
         }
-        if (isWorkerLost(job.future)) {
+        if (error instanceof RpcException && ((RpcException) error).kind() == RpcException.Kind.WORKER_LOST) {
             // the worker is gone (its end is reported separately): send it nothing more
             w.lost = true;
             w.state = State.RETIRING;
@@ -316,19 +344,9 @@ final class PoolManager {
         runCount++;
         runTotal += run;
         runMax = Math.max(runMax, run);
-        count(job, !job.future.isCompletedExceptionally());
+        // a future already done was cancelled or timed out: the job failed whatever the worker says
+        count(job, error == null && !job.future.isDone());
         schedule();
-    }
-
-    private static boolean isWorkerLost(CompletableFuture<Object> f) {
-        try {
-            f.getNow(null);
-            return false;
-        } catch (CompletionException e) {
-            return e.getCause() instanceof RpcException && ((RpcException) e.getCause()).kind() == RpcException.Kind.WORKER_LOST;
-        } catch (CancellationException e) {
-            return false;
-        }
     }
 
     private void count(Job job, boolean ok) {
@@ -406,11 +424,11 @@ final class PoolManager {
         if (now >= next) {
             startWorker();
         } else if (startTimer == null || startTimer.isDone()) {
-            startTimer = thread.schedule(() -> {
+            startTimer = later(() -> {
                 startTimer = null;
                 maybeStartWorker();
                 keepIdleWorkers();
-            }, next - now, TimeUnit.NANOSECONDS);
+            }, next - now);
         }
     }
 
@@ -532,7 +550,7 @@ final class PoolManager {
                     retire(w); // closing: nothing left to wait for
                     active--;
                 } else if (!closing && w.stopTimer == null) {
-                    w.stopTimer = thread.schedule(() -> stopIdle(w), o.stop.toNanos(), TimeUnit.NANOSECONDS);
+                    w.stopTimer = later(() -> stopIdle(w), o.stop.toNanos());
                     active--; // counted as leaving, so that only the surplus gets timers
                 }
             }
