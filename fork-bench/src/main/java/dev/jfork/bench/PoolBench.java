@@ -487,8 +487,8 @@ public final class PoolBench {
                 pool.call(arg(i)).whenComplete((r, t) -> all.one(t, () -> check(k, r)));
             }
             long submitted = System.nanoTime();
-            // stats() runs as a task on the manager thread, queued behind the submissions: it returns
-            // once the manager has taken in every job submitted (and everything posted before it)
+            // stats() takes the pool's lock: how long it waits shows how busy the pool's bookkeeping is
+            // (before 7d3b9ed it was a task queued behind every submitted job on a manager thread)
             pool.stats();
             long caughtUp = System.nanoTime();
             all.get();
@@ -500,7 +500,7 @@ public final class PoolBench {
                 throw new IllegalStateException("a worker was lost or replaced during the measurement: " + after);
             }
             meanRunUs = meanDelta(s.runTime().total(), after.runTime().total(), after.runTime().count() - s.runTime().count());
-            note = String.format(Locale.ROOT, "submit %.0f ms, manager caught up %.0f ms later, mean wait %.0f µs, mean run %.0f µs",
+            note = String.format(Locale.ROOT, "submit %.0f ms, stats() %.0f ms, mean wait %.0f µs, mean run %.0f µs",
                     submitMs, backlogMs,
                     meanDelta(s.waitTime().total(), after.waitTime().total(), after.waitTime().count() - s.waitTime().count()),
                     meanRunUs);
@@ -557,13 +557,13 @@ public final class PoolBench {
     // ------------------------------------------------------------------ where the CPU goes
 
     /** Thread groups of this JVM, by native thread name ({@code /proc/self/task/TID/comm}). */
-    static final List<String> GROUPS = List.of("main", "pool manager", "rpc readers", "rpc writers", "GC", "JIT", "other");
+    static final List<String> GROUPS = List.of("main", "pool scheduler", "rpc readers", "rpc writers", "GC", "JIT", "other");
 
     static String group(String comm) {
         if (comm.equals("java")) {
             return "main"; // the launcher names the main thread after the executable
         } else if (comm.startsWith("jfork-pool-")) {
-            return "pool manager";
+            return "pool scheduler";
         } else if (comm.startsWith("jfork-rpc-reade")) {
             return "rpc readers";
         } else if (comm.startsWith("jfork-rpc-write")) {
@@ -960,7 +960,7 @@ public final class PoolBench {
                     return String.format(Locale.ROOT, "RPC, 2 clients × %d in flight (a completion makes the next call)", suffix(mode, "rpc-win"));
                 }
                 if (mode.startsWith("direct-load")) {
-                    return String.format(Locale.ROOT, "*diagnostic:* pool-like dispatch without a manager thread, 2 clients, load %d, %,d jobs"
+                    return String.format(Locale.ROOT, "*diagnostic:* pool-like dispatch without a pool (lock-free queue, atomic loads), 2 clients, load %d, %,d jobs"
                             + " submitted at once", suffix(mode, "direct-load"), o.jobs);
                 }
                 return String.format(Locale.ROOT, "`ForkPool` max 2, load %d, %,d jobs submitted at once", suffix(mode, "pool-load"), o.jobs);
@@ -991,12 +991,12 @@ public final class PoolBench {
         }
         b.append("\nLatency seen by the bounded modes (Little's law: calls in flight / rate = time a call takes from being"
                 + " sent to making room for the next; for the pools also their own measure, `PoolStats.runTime()`: sent to a"
-                + " worker → finished on the manager thread, mean), and for the pools how long the batch took, how long"
-                + " submitting it, and how much longer the manager thread needed to take every submitted job in (a"
-                + " `stats()` call right after the last submission returns then: it is a task queued behind them); medians"
+                + " worker → its bookkeeping done, mean), and for the pools how long the batch took, how long"
+                + " submitting it, and how long a `stats()` call made right after the last submission took (it waits for"
+                + " the pool's lock); medians"
                 + " over the rounds:\n\n"
                 + "| mode | calls in flight | jobs/s median | in flight / rate (µs) | pool's mean run time (µs) | batch (ms) |"
-                + " submitting it (ms) | manager busy taking it in after that (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+                + " submitting it (ms) | `stats()` right after (ms) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map.Entry<String, Mode> e : modes.entrySet()) {
             String m = e.getKey();
             int inflight;

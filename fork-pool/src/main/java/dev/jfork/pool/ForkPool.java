@@ -182,7 +182,13 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Jobs in flight per worker before another worker is used or started (default 2). */
+        /**
+         * Jobs in flight per worker before another worker is used or started (default 2). It is
+         * also the pipelining depth: a worker has at most this many jobs sent to it, so jobs that
+         * take microseconds run at about {@code max × load} per round trip (tens of microseconds);
+         * give such jobs a high load (hundreds). A worker killed by cancel or timeout takes all
+         * its in-flight jobs with it.
+         */
         public Builder load(int load) {
             if (load < 1) {
                 throw new IllegalArgumentException("load < 1: " + load);
