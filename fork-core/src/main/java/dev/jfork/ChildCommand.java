@@ -61,6 +61,7 @@ final class ChildCommand {
         argv.add(String.valueOf(spec.maxFrameSize()));
         argv.add(role);
         argv.add(String.valueOf(spec.spares()));
+        argv.add(String.valueOf(spec.spareDelay().toMillis()));
         argv.add(spec.classDataSharing() ? spec.cacheDirectory().toString() : "-");
         return argv;
     }

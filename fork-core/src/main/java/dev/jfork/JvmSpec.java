@@ -42,6 +42,8 @@ public final class JvmSpec {
     public static final Duration DEFAULT_EXIT_TIMEOUT = Duration.ofSeconds(10);
     /** Default for {@link Builder#spares(int)}. */
     public static final int DEFAULT_SPARES = 2;
+    /** Default for {@link Builder#spareDelay(Duration)}. */
+    public static final Duration DEFAULT_SPARE_DELAY = Duration.ofMillis(30);
     /** Default for {@link Builder#maxFrameSize(int)}: 64 MiB. */
     public static final int DEFAULT_MAX_FRAME_SIZE = 64 << 20;
 
@@ -59,6 +61,7 @@ public final class JvmSpec {
     private final Duration exitTimeout;
     private final int maxFrameSize;
     private final int spares;
+    private final Duration spareDelay;
     private final boolean classDataSharing;
     private final Path cacheDirectory;
     private final OutputStream stderr;
@@ -75,6 +78,7 @@ public final class JvmSpec {
         this.exitTimeout = b.exitTimeout;
         this.maxFrameSize = b.maxFrameSize;
         this.spares = b.spares;
+        this.spareDelay = b.spareDelay;
         this.classDataSharing = b.classDataSharing;
         this.cacheDirectory = b.cacheDirectory;
         this.stderr = b.stderr;
@@ -146,6 +150,11 @@ public final class JvmSpec {
         return spares;
     }
 
+    /** How long a template waits after handing over a spare before it starts a replacement. */
+    public Duration spareDelay() {
+        return spareDelay;
+    }
+
     /** Whether the forks of a template boot from a class-data archive. */
     public boolean classDataSharing() {
         return classDataSharing;
@@ -179,6 +188,7 @@ public final class JvmSpec {
         private Duration exitTimeout = DEFAULT_EXIT_TIMEOUT;
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private int spares = DEFAULT_SPARES;
+        private Duration spareDelay = DEFAULT_SPARE_DELAY;
         private boolean classDataSharing = true;
         private Path cacheDirectory = defaultCacheDirectory();
         private OutputStream stderr;
@@ -204,6 +214,7 @@ public final class JvmSpec {
             this.exitTimeout = s.exitTimeout;
             this.maxFrameSize = s.maxFrameSize;
             this.spares = s.spares;
+            this.spareDelay = s.spareDelay;
             this.classDataSharing = s.classDataSharing;
             this.cacheDirectory = s.cacheDirectory;
             this.stderr = s.stderr;
@@ -325,6 +336,24 @@ public final class JvmSpec {
                 throw new IllegalArgumentException("spares < 0: " + spares);
             }
             this.spares = spares;
+            return this;
+        }
+
+        /**
+         * How long a template waits after handing over a spare before it starts the replacement
+         * (default {@code 30 ms}; rounded down to whole milliseconds; {@link Duration#ZERO} starts
+         * it at once). Starting a JVM takes both CPUs of a small machine for tens of milliseconds;
+         * started at once, the replacement competes with the fork just handed over and with its
+         * parent while they exchange the first frames, which on two vCPUs made a hand-over take
+         * 2.6-4.7 ms instead of 1.4-2.4 ms (fork-bench, FastForkBench). Every hand-over restarts
+         * the wait, so a burst of forks is not slowed by replacements being started in between.
+         */
+        public Builder spareDelay(Duration delay) {
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("spareDelay < 0: " + delay);
+            }
+            this.spareDelay = delay;
             return this;
         }
 

@@ -6,12 +6,14 @@ import static dev.jfork.TestSupport.exitOf;
 import static dev.jfork.TestSupport.readLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -80,6 +82,35 @@ class SparesTest {
         exitOf(reference);
         p1.source().close();
         p2.source().close();
+    }
+
+    /** The replacement of a spare handed over starts only after spareDelay; forks asked for meanwhile start fresh. */
+    @Test
+    void aReplacementSpareWaitsForTheSpareDelay() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> JvmSpec.builder().spareDelay(Duration.ofMillis(-1)));
+        Fork template = Fork.exec(JvmSpec.builder().spares(1).spareDelay(Duration.ofHours(1)).classDataSharing(false).build());
+        Fork first = template.fork(); // no spare yet: started fresh; the keeper starts one at once
+        awaitSpares(template, 1);
+        Fork second = template.fork(); // takes the spare; its replacement waits an hour
+        ForkChannel ch2 = await(second.run("dev.jfork.ChildFunctions.describe"));
+        readLine(ch2);
+        Set<Long> handed = new HashSet<>(List.of(first.pid().orElseThrow(), second.pid().orElseThrow()));
+        assertEquals(Set.of(), spares(template, handed), "a replacement started before spareDelay");
+        Fork third = template.fork();
+        ForkChannel ch = await(third.run("dev.jfork.ChildFunctions.describe"));
+        assertFalse(readLine(ch).isEmpty());
+        handed.add(third.pid().orElseThrow());
+        assertEquals(Set.of(), spares(template, handed), "a replacement started before spareDelay");
+        for (ForkChannel c : List.of(ch, ch2)) {
+            c.outputStream().write("x\n".getBytes());
+            c.close();
+        }
+        exitOf(third);
+        exitOf(second);
+        first.close();
+        exitOf(first);
+        template.close();
+        exitOf(template);
     }
 
     @Test

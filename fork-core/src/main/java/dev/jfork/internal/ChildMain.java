@@ -9,14 +9,15 @@ import java.nio.channels.FileChannel;
 /**
  * Entry point of every jfork child JVM.
  *
- * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES ARCHIVE_DIR</pre>
+ * <pre>java [options] -cp ... dev.jfork.internal.ChildMain VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES SPARE_DELAY_MS ARCHIVE_DIR</pre>
  *
  * Descriptor 0 is the control socket (to the parent, or first to the template that replays its
  * preparation), 2 a pipe to the parent's stderr pump, {@code LIFELINE_FD} the read end of a pipe
  * whose only writer is the owner (end of stream = the owner died), 5 and up the template's
  * descriptor arguments. {@code ROLE} is {@code template} for processes started to be templates
  * (they load the native layer and start their spares at once) and {@code child} otherwise;
- * {@code SPARES} is how many ready forks this process keeps once it is forked from, and
+ * {@code SPARES} is how many ready forks this process keeps once it is forked from,
+ * {@code SPARE_DELAY_MS} how long after handing one over it starts the replacement, and
  * {@code ARCHIVE_DIR} where its forks' class-data archives are cached ({@code -}: none).
  * {@code ChildMain check} exits 0 at once (used to check that a JVM starts with an archive).
  *
@@ -30,7 +31,7 @@ public final class ChildMain {
         if (args.length == 1 && "check".equals(args[0])) {
             System.exit(0);
         }
-        if (args.length != 7 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
+        if (args.length != 8 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
             System.err.println("[jfork] dev.jfork.internal.ChildMain is started by jfork; protocol version "
                     + (args.length > 0 ? args[0] : "(none)") + " does not match this jar's " + Protocol.VERSION
                     + " (is an older or newer fork-core on the child's class path?)");
@@ -40,11 +41,12 @@ public final class ChildMain {
         int lifeline = Integer.parseInt(args[2]);
         int maxFrame = Integer.parseInt(args[3]);
         int spares = Integer.parseInt(args[5]);
-        String archiveDir = "-".equals(args[6]) ? null : args[6];
+        long spareDelayMs = Long.parseLong(args[6]);
+        String archiveDir = "-".equals(args[7]) ? null : args[7];
         if (lifeline >= 0) {
             watchOwner(lifeline);
         }
-        ChildServer server = new ChildServer(owner, maxFrame, spares, archiveDir);
+        ChildServer server = new ChildServer(owner, maxFrame, spares, spareDelayMs, archiveDir);
         if ("template".equals(args[4])) {
             becomeTemplateSoon(server);
         }

@@ -24,6 +24,7 @@ final class ChildServer {
     private final long owner;
     private final int maxFrame;
     private final int spares;
+    private final long spareDelayMs;
     private final String archiveDir;
     /** Classes required so far, in order (what a class-data archive for this process's forks holds). */
     private final List<String> required = new java.util.ArrayList<String>();
@@ -34,10 +35,11 @@ final class ChildServer {
     /** Set under the control write lock once RUNNING is sent; the socket is the function's after that. */
     private boolean handedOver;
 
-    ChildServer(long owner, int maxFrame, int spares, String archiveDir) {
+    ChildServer(long owner, int maxFrame, int spares, long spareDelayMs, String archiveDir) {
         this.owner = owner;
         this.maxFrame = maxFrame;
         this.spares = spares;
+        this.spareDelayMs = spareDelayMs;
         this.archiveDir = archiveDir;
     }
 
@@ -158,7 +160,7 @@ final class ChildServer {
     /** This process's template role, created (loading the native layer) on first need. */
     synchronized TemplateRole template() throws IOException {
         if (template == null) {
-            template = new TemplateRole(owner, maxFrame, spares, archiveDir, args, log, this);
+            template = new TemplateRole(owner, maxFrame, spares, spareDelayMs, archiveDir, args, log, this);
         }
         return template;
     }

@@ -149,6 +149,7 @@ final class ClassDataArchive {
         argv.add(String.valueOf(Integer.MAX_VALUE));
         argv.add("child");
         argv.add("0");
+        argv.add("0");
         argv.add("-");
         int[] socket = Native.socketPair();
         try {

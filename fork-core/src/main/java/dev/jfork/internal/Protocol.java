@@ -22,7 +22,7 @@ public final class Protocol {
     private Protocol() {}
 
     /** Bumped on every incompatible change; parent and child must agree. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** Header size: type byte plus big-endian length. */
     public static final int HEADER = 5;

@@ -78,6 +78,10 @@ final class TemplateRole {
     private int pendingHandOvers;
     private int spareFailures;
     private boolean logGrew;
+    /** When a spare was last handed over (System.nanoTime). */
+    private long lastTaken = System.nanoTime() - (1L << 62);
+    /** How long after a hand-over the keeper waits before it starts a replacement. */
+    private final long spareDelayMs;
     private boolean keeperStarted;
     private boolean archiveStarted;
     /** Set when this process enters a run function: no more spares. */
@@ -85,12 +89,13 @@ final class TemplateRole {
     /** JVM options that make forks boot from the class-data archive, once it is ready. */
     private List<String> archiveOptions = new ArrayList<>();
 
-    TemplateRole(long owner, int maxFrame, int spareTarget, String archiveDir, ArgsImpl args, ReplayLog log,
+    TemplateRole(long owner, int maxFrame, int spareTarget, long spareDelayMs, String archiveDir, ArgsImpl args, ReplayLog log,
             ChildServer server) throws IOException {
         Native.load();
         this.owner = owner;
         this.maxFrame = maxFrame;
         this.spareTarget = spareTarget;
+        this.spareDelayMs = spareDelayMs;
         this.archiveDir = archiveDir;
         this.args = args;
         this.log = log;
@@ -187,7 +192,10 @@ final class TemplateRole {
         Spare s;
         synchronized (this) {
             s = idle.pollFirst();
-            notifyAll(); // the keeper starts a replacement
+            if (s != null) {
+                lastTaken = System.nanoTime();
+            }
+            notifyAll(); // the keeper starts a replacement (after spareDelay)
         }
         if (s != null) {
             announceSpares();
@@ -298,6 +306,7 @@ final class TemplateRole {
             argv.add(String.valueOf(maxFrame));
             argv.add("child");
             argv.add(String.valueOf(spareTarget));
+            argv.add(String.valueOf(spareDelayMs));
             argv.add(archiveDir == null ? "-" : archiveDir);
             int pid = Spawner.spawn(argv, environment, null, map);
             Spare s = new Spare(pid, socket[0], err[0], fds.size());
@@ -388,9 +397,16 @@ final class TemplateRole {
                             spareFailures);
                     return;
                 }
+                boolean missing = idle.size() + starting < spareTarget;
+                long wait = lastTaken + spareDelayMs * 1_000_000 - System.nanoTime();
+                if (missing && wait > 0 && !logGrew) {
+                    // a spare was just handed over: let it and its parent have the CPUs first
+                    waitNanosQuietly(wait);
+                    continue;
+                }
                 logGrew = false;
                 toCatchUp = new ArrayList<>(idle);
-                spawnOne = idle.size() + starting < spareTarget;
+                spawnOne = missing && wait <= 0;
                 if (spawnOne) {
                     starting++;
                 }
@@ -493,6 +509,14 @@ final class TemplateRole {
     synchronized void awaitHandOvers() {
         while (pendingHandOvers > 0) {
             waitQuietly();
+        }
+    }
+
+    private void waitNanosQuietly(long nanos) {
+        try {
+            wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
