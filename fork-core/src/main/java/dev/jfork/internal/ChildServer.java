@@ -301,12 +301,6 @@ final class ChildServer {
                 m.invoke(null, null, args);
                 Protocol.frame(Protocol.RUNNING, new byte[0]);
             }
-            if (Runtime.version().feature() >= 21) {
-                // JDK 21+ asks System.getLogger("java.lang.Runtime") on every System.exit, which sets up
-                // the logging backend (service lookup, java.util.logging configuration): measured 15-25 ms
-                // between a fork's function returning and its exit on JDK 25. Done here, ahead of time.
-                System.getLogger("java.lang.Runtime").isLoggable(System.Logger.Level.DEBUG);
-            }
         } catch (Exception | LinkageError ignored) {
             // only an optimisation
         }
