@@ -25,8 +25,9 @@ import dev.jfork.rpc.RpcOptions;
 
 /**
  * A pool's state (the queue, the workers and their jobs, the timers) and every change to it. The
- * state is guarded by one lock, and each change is short and never blocks: the thread that has
- * something to report makes the change itself. A call is queued and sent to a worker by the
+ * state is guarded by one lock, and each change is short (at most it writes a small frame to a
+ * worker's or the template's socket): the thread that has something to report makes the change
+ * itself. A call is queued and sent to a worker by the
  * calling thread; a reply is counted, and the next queued job sent, by the connection's reader
  * thread that received it; a worker's end, by the thread that saw it. Timers (start and stop
  * delays, job timeouts) run on the pool's one scheduler thread.
@@ -37,7 +38,9 @@ import dev.jfork.rpc.RpcOptions;
  * fork-rpc directly (see fork-bench's PoolBench).
  *
  * <p>No user code runs under the lock: job futures are completed after the bookkeeping that
- * belongs to them has been handed off, on the reader thread or on a completer thread.
+ * belongs to them is done, on the reader thread or on a completer thread; {@code onError} and the
+ * completion of {@link #terminated()} are queued by the change and run by its thread once it has
+ * released the lock.
  */
 final class PoolManager {
     private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
@@ -117,6 +120,13 @@ final class PoolManager {
     private final Semaphore queueSlots;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean closing;
+    /** Set under the lock when the pool has terminated (its future completes just after). */
+    private boolean done;
+    /**
+     * User code a change has to run (onError, the completion of {@code terminated}): run in order by
+     * the thread that made the change, once it has released the lock. Guarded by the lock.
+     */
+    private final ArrayDeque<Runnable> afterUnlock = new ArrayDeque<>();
     private final java.util.concurrent.atomic.AtomicBoolean shutdownStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
     // guarded by lock
@@ -191,7 +201,7 @@ final class PoolManager {
     }
 
     PoolStats stats() {
-        lock.lock();
+        lock.lock(); // a snapshot only: no change, so nothing to run after
         try {
             return snapshot();
         } finally {
@@ -213,16 +223,26 @@ final class PoolManager {
                 return false;
             }
         }
+        List<Runnable> userCode = null;
         lock.lock();
         try {
-            if (terminated.isDone()) {
+            if (done) {
                 return false;
             }
             task.run();
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
         } finally {
+            if (!afterUnlock.isEmpty()) {
+                userCode = new ArrayList<>(afterUnlock);
+                afterUnlock.clear();
+            }
             lock.unlock();
+        }
+        if (userCode != null) {
+            for (Runnable r : userCode) {
+                r.run();
+            }
         }
         return true;
     }
@@ -303,28 +323,36 @@ final class PoolManager {
             CompletableFuture<Object> r = result;
             COMPLETER.execute(() -> r.completeExceptionally(failure));
         }
-        BiConsumer<Object, Throwable> onResult = (v, t) -> {
-            Throwable error = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-            // the bookkeeping first, so the worker's next job is on its way and the counters are
-            // settled when the job's callbacks run (here, on the reader thread, not under the lock)
-            post(() -> finished(w, job, error));
-            if (error == null) {
-                job.future.complete(v);
-            } else {
-                job.future.completeExceptionally(error);
+        BiConsumer<Object, Throwable> onResult = new BiConsumer<Object, Throwable>() {
+            @Override
+            public void accept(Object v, Throwable t) {
+                if (lock.isHeldByCurrentThread()) {
+                    // the call completed while this change was still registering: not under the lock
+                    COMPLETER.execute(() -> accept(v, t));
+                    return;
+                }
+                answered(w, job, v, t);
             }
         };
-        if (result.isDone()) {
-            CompletableFuture<Object> r = result;
-            COMPLETER.execute(() -> r.whenComplete(onResult)); // failed at once: not under the lock
-        } else {
-            result.whenComplete(onResult);
-        }
+        result.whenComplete(onResult);
         if (o.jobTimeout != null) {
             job.timer = later(() -> timedOut(job), o.jobTimeout.toNanos());
         }
         if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
             retire(w); // recycled: it finishes what it was sent, then exits
+        }
+    }
+
+    /** A job's call was answered (or failed): the bookkeeping, then the job's future. Not under the lock. */
+    private void answered(Worker w, Job job, Object value, Throwable t) {
+        Throwable error = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        // the bookkeeping first, so the worker's next job is on its way and the counters are
+        // settled when the job's callbacks run (here, on the reader thread, not under the lock)
+        post(() -> finished(w, job, error));
+        if (error == null) {
+            job.future.complete(value);
+        } else {
+            job.future.completeExceptionally(error);
         }
     }
 
@@ -365,6 +393,7 @@ final class PoolManager {
         if (job.future.isDone() || w == null || !w.running.contains(job)) {
             return;
         }
+        count(job, false); // before a reply racing the timeout could count it as completed
         failLater(job, new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout + " on worker " + w.id
                 + "; the worker was killed"));
         kill(w);
@@ -504,11 +533,14 @@ final class PoolManager {
             LOG.log(Level.DEBUG, "pool {0} ended: {1}", w, cause);
         }
         if (cause instanceof RpcException && o.onError != null && !expected) {
-            try {
-                o.onError.accept((RpcException) cause);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "onError handler threw", e);
-            }
+            RpcException e = (RpcException) cause;
+            afterUnlock.add(() -> {
+                try {
+                    o.onError.accept(e);
+                } catch (RuntimeException x) {
+                    LOG.log(Level.WARNING, "onError handler threw", x);
+                }
+            });
         }
         keepIdleWorkers();
         schedule();
@@ -600,9 +632,10 @@ final class PoolManager {
     }
 
     private void checkTerminated() {
-        if (closing && queue.isEmpty() && workers.isEmpty() && !terminated.isDone()) {
-            terminated.complete(null);
+        if (closing && queue.isEmpty() && workers.isEmpty() && !done) {
+            done = true;
             thread.shutdown();
+            afterUnlock.add(() -> terminated.complete(null)); // after any onError of the same change
         }
     }
 
