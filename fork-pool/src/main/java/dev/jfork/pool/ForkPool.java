@@ -227,7 +227,11 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Told when a worker ends abnormally (its jobs fail on their own futures as well). */
+        /**
+         * Told when a worker ends abnormally (its jobs fail on their own futures as well), on the
+         * thread that saw the end (a worker's reader thread, usually), never while the pool's lock
+         * is held: the handler may call the pool.
+         */
         public Builder onError(Consumer<RpcException> handler) {
             this.onError = handler;
             return this;
