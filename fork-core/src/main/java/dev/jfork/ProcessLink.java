@@ -43,6 +43,11 @@ final class ProcessLink {
 
     private enum State { PREPARING, RUN_REQUESTED, HANDED_OVER, CLOSED, DETACHED }
 
+    /** The template this process was forked from (null otherwise): told which class its forks run. */
+    private ProcessLink template;
+    /** Classes this template was told about already (see {@link Protocol#HINT}). Guarded by lock. */
+    private final java.util.Set<String> hinted = new java.util.HashSet<>();
+
     final JvmSpec spec;
     private final boolean adopted;
     final CompletableFuture<Long> pid = new CompletableFuture<>();
@@ -122,6 +127,7 @@ final class ProcessLink {
     /** Asks this process to fork; the new process is prepared with everything this one was sent so far. */
     ProcessLink fork() {
         ProcessLink child = new ProcessLink(spec, false);
+        child.template = this;
         int id = nextForkId.incrementAndGet();
         synchronized (lock) {
             requirePreparing("fork");
@@ -239,6 +245,33 @@ final class ProcessLink {
     }
 
     CompletableFuture<ForkChannel> run(String function) {
+        CompletableFuture<ForkChannel> result = runNow(function);
+        if (template != null) {
+            template.hint(function); // after the RUN frame: the hint must not delay this fork
+        }
+        return result;
+    }
+
+    /**
+     * Tells this template which class a fork's function belongs to, once per class, so its spares
+     * can load it ahead of the next hand-over. Best effort: never fails, never blocks on the process.
+     */
+    private void hint(String function) {
+        int sep = function.indexOf("::");
+        int dot = function.lastIndexOf('.');
+        String className = sep > 0 ? function.substring(0, sep) : dot > 0 ? function.substring(0, dot) : null;
+        if (className == null) {
+            return;
+        }
+        synchronized (lock) {
+            if (state == State.PREPARING && control != null && writeFailure == null && startFailure == null
+                    && hinted.add(className)) {
+                write(Protocol.frame(Protocol.HINT, className), null);
+            }
+        }
+    }
+
+    private CompletableFuture<ForkChannel> runNow(String function) {
         synchronized (lock) {
             requirePreparing("run");
             state = State.RUN_REQUESTED;

@@ -198,6 +198,15 @@ public final class ChildFunctions {
         }
     }
 
+    /** Reports whether HintTarget is loaded in this process (before anything here used it) and whether it was initialised. */
+    public static void hintState(ForkChannel ch, ForkArgs args) throws Exception {
+        java.lang.reflect.Method find = ClassLoader.class.getDeclaredMethod("findLoadedClass", String.class);
+        find.setAccessible(true); // the test's JvmSpec opens java.lang
+        Object loaded = find.invoke(ClassLoader.getSystemClassLoader(), "dev.jfork.HintTarget");
+        writeLine(ch, "loaded=" + (loaded != null) + " initialised=" + System.getProperty("jfork.test.hintTargetInitialised"));
+        drain(ch);
+    }
+
     static void writeLine(ForkChannel ch, String line) {
         try {
             OutputStream out = ch.outputStream();

@@ -113,6 +113,28 @@ class SparesTest {
         exitOf(template);
     }
 
+    /** After a fork ran HintTarget.run, the template's spares have loaded HintTarget, but not initialised it. */
+    @Test
+    void sparesLoadTheClassOfFunctionsForksRanWithoutInitialisingIt() throws Exception {
+        JvmSpec spec = JvmSpec.builder().spares(1).classDataSharing(false)
+                .jvmOptions(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED")).build();
+        Fork template = Fork.exec(spec);
+        Fork first = template.fork();
+        ForkChannel ch1 = await(first.run("dev.jfork.HintTarget.run")); // the parent tells the template
+        assertEquals("ran", readLine(ch1));
+        awaitSpares(template, 1);
+        Fork second = template.fork(); // the hint reached the template, and its idle spare, before this
+        ForkChannel ch2 = await(second.run("dev.jfork.ChildFunctions.hintState"));
+        assertEquals("loaded=true initialised=null", readLine(ch2));
+        ch2.outputStream().write("x\n".getBytes());
+        ch1.close();
+        ch2.close();
+        exitOf(first);
+        exitOf(second);
+        template.close();
+        exitOf(template);
+    }
+
     @Test
     void sparesDieWithTheirTemplate() throws Exception {
         Fork template = Fork.exec(TWO_SPARES);

@@ -132,6 +132,15 @@ final class ChildServer {
             case Protocol.FORK:
                 template().fork(f.u32(0));
                 break;
+            case Protocol.HINT: {
+                TemplateRole t = existingTemplate();
+                if (t != null) {
+                    t.hint(f.utf8(0)); // for its spares
+                } else {
+                    loadHinted(f.utf8(0)); // a spare: load it now, the hand-over will need it
+                }
+                return;
+            }
             case Protocol.RUN:
                 run(f.utf8(0));
                 break;
@@ -145,6 +154,18 @@ final class ChildServer {
         TemplateRole t = existingTemplate();
         if (t != null && f.type != Protocol.FORK) {
             t.logGrew();
+        }
+    }
+
+    /**
+     * Loads a class without initialising it, and its declared methods (what {@code run} will look
+     * up): no user code runs. A class that cannot be loaded is left for {@code run} to report.
+     */
+    private static void loadHinted(String className) {
+        try {
+            Class.forName(className, false, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
+        } catch (ClassNotFoundException | LinkageError | SecurityException ignored) {
+            // only an optimisation
         }
     }
 

@@ -46,6 +46,12 @@ public final class Protocol {
     public static final byte WARM_UP = 'W';
     /** Enter the run function: UTF-8 function name. */
     public static final byte RUN = 'X';
+    /**
+     * A hint, not a command: a fork of this template entered a function of this class (UTF-8 binary
+     * class name). A template passes it on to its idle spares, which load the class without
+     * initialising it (no user code runs), so the next hand-over finds it loaded. Not replayed.
+     */
+    public static final byte HINT = 'H';
 
     // ---- template -> new child (replay) ----
     /** Append a descriptor argument that was inherited at spawn: u32 fd number. */

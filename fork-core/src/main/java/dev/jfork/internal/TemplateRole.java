@@ -78,6 +78,8 @@ final class TemplateRole {
     private int pendingHandOvers;
     private int spareFailures;
     private boolean logGrew;
+    /** Classes the parent said forks of this template run (Protocol.HINT), in order. */
+    private final List<String> hints = new ArrayList<>();
     /** When a spare was last handed over (System.nanoTime). */
     private long lastTaken = System.nanoTime() - (1L << 62);
     /** How long after a hand-over the keeper waits before it starts a replacement. */
@@ -438,6 +440,7 @@ final class TemplateRole {
             }
             s = null;
         }
+        List<String> toHint = List.of();
         synchronized (this) {
             starting--;
             if (s != null) {
@@ -447,6 +450,7 @@ final class TemplateRole {
                 }
                 if (!dead && !stopped) {
                     idle.addLast(s);
+                    toHint = new ArrayList<>(hints);
                 } else {
                     if (dead) {
                         spareFailures++;
@@ -456,7 +460,44 @@ final class TemplateRole {
                 }
             }
         }
+        if (s != null) {
+            sendHints(s, toHint);
+        }
         announceSpares();
+    }
+
+    /**
+     * A fork of this template ran a function of this class: idle spares load it now (and spares
+     * started later, once they are idle), so that the next hand-over finds it loaded.
+     */
+    void hint(String className) {
+        List<Spare> targets;
+        synchronized (this) {
+            if (hints.contains(className)) {
+                return;
+            }
+            hints.add(className);
+            targets = new ArrayList<>(idle);
+        }
+        for (Spare s : targets) {
+            sendHints(s, List.of(className));
+        }
+    }
+
+    /** Sends HINT frames to a spare not yet taken (a hand-over waits for this, as for a catch-up). */
+    private void sendHints(Spare s, List<String> classNames) {
+        synchronized (s) {
+            for (String c : classNames) {
+                if (s.taken || s.status != null) {
+                    return;
+                }
+                try {
+                    Native.sendFully(s.control, Protocol.frame(Protocol.HINT, c));
+                } catch (IOException e) {
+                    return; // the spare is gone: its end is handled by the reaper
+                }
+            }
+        }
     }
 
     /** Tells the parent how many spares are ready (it shows in diagnostics and lets tests wait for them). */
