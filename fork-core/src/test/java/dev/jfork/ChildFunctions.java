@@ -207,6 +207,22 @@ public final class ChildFunctions {
         drain(ch);
     }
 
+    /** Starts a non-daemon thread that never ends, then returns: the process must exit all the same. */
+    public static void returnLeavingAThread(ForkChannel ch, ForkArgs args) {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    // keep the JVM alive, as a careless user thread would
+                }
+            }
+        }, "user-thread");
+        t.setDaemon(false);
+        t.start();
+        writeLine(ch, "started");
+    }
+
     static void writeLine(ForkChannel ch, String line) {
         try {
             OutputStream out = ch.outputStream();

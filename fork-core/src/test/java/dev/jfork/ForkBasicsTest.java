@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +105,17 @@ class ForkBasicsTest {
         assertEquals(OptionalInt.of(0), exitOf(f).exitCode());
         assertThrows(IllegalStateException.class, () -> f.sendArg("too late"));
         assertThrows(IllegalStateException.class, () -> f.run(DESCRIBE));
+    }
+
+    /** The process exits when the function returns, even if the function left a non-daemon thread running. */
+    @Test
+    void aFunctionThatReturnsEndsTheProcessEvenWithItsThreadsRunning() throws Exception {
+        for (Fork f : List.of(Fork.exec(), Fork.create())) {
+            ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.returnLeavingAThread"));
+            assertEquals("started", readLine(ch));
+            assertEquals(OptionalInt.of(0), exitOf(f).exitCode());
+            ch.close();
+        }
     }
 
     @Test
