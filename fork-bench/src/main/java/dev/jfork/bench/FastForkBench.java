@@ -97,27 +97,10 @@ public final class FastForkBench {
         static Options parse(String[] args) {
             List<String> keys = List.of("rounds", "warmup", "seconds", "slice", "inflight", "children", "memrounds", "timeout",
                     "java", "parts", "memgroups", "cache", "report");
-            Map<String, String> given = new LinkedHashMap<>();
-            for (String key : keys) {
-                String v = System.getProperty("bench." + key);
-                if (v != null) {
-                    given.put(key, v);
-                }
-            }
-            for (String a : args) {
-                String s = a.startsWith("--") ? a.substring(2) : a;
-                int eq = s.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("expected name=value or --name=value, got: " + a);
-                }
-                given.put(s.substring(0, eq), s.substring(eq + 1));
-            }
+            Map<String, String> given = BenchArgs.given(args, keys);
             Options o = new Options();
             for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue().trim();
-                if (v.isEmpty()) {
-                    continue; // an unset Maven property: the default
-                }
+                String v = e.getValue();
                 switch (e.getKey()) {
                     case "rounds":
                         o.rounds = Integer.parseInt(v);

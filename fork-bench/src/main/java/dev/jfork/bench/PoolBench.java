@@ -125,27 +125,10 @@ public final class PoolBench {
         String report;
 
         static Options parse(String[] args) {
-            Map<String, String> given = new LinkedHashMap<>();
-            for (String key : new String[] {"rounds", "warmup", "jobs", "depth", "bigLoad", "cpuJobs", "cpuMs", "modes", "report"}) {
-                String v = System.getProperty("bench." + key);
-                if (v != null) {
-                    given.put(key, v);
-                }
-            }
-            for (String a : args) {
-                String s = a.startsWith("--") ? a.substring(2) : a;
-                int eq = s.indexOf('=');
-                if (eq < 0) {
-                    throw new IllegalArgumentException("expected name=value: " + a);
-                }
-                given.put(s.substring(0, eq), s.substring(eq + 1));
-            }
+            Map<String, String> given = BenchArgs.given(args, List.of("rounds", "warmup", "jobs", "depth", "bigLoad", "cpuJobs", "cpuMs", "modes", "report"));
             Options o = new Options();
             for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue().trim();
-                if (v.isEmpty()) {
-                    continue;
-                }
+                String v = e.getValue();
                 switch (e.getKey()) {
                     case "rounds":
                         o.rounds = Integer.parseInt(v);
