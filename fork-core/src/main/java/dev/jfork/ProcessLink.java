@@ -202,22 +202,27 @@ final class ProcessLink {
 
     /** Sends descriptors this link owns (duplicates made by the caller); they are closed here in any case. */
     void sendFds(int[] fds) {
-        boolean queued = false;
+        boolean owned = false;
         try {
             synchronized (lock) {
                 requirePreparing("sendFd");
-                queued = write(Protocol.frame(Protocol.ARG_FDS, Protocol.ints(fds.length)), fds);
+                owned = true; // write() sends and closes them, or queues them: they are its from here on
+                write(Protocol.frame(Protocol.ARG_FDS, Protocol.ints(fds.length)), fds);
             }
         } finally {
-            if (!queued) {
+            if (!owned) {
+                // Closing them again after write() had closed them was a double close: by then the
+                // numbers could belong to a descriptor another thread had just received (seen once in
+                // CI as EBADF on a fork's control socket)
                 closeAll(fds);
             }
         }
     }
 
     /**
-     * Writes a frame (and its descriptors) or queues it until the socket is known. Returns true if
-     * the descriptors were queued (and so still belong to the queue). Caller holds the lock.
+     * Writes a frame (and its descriptors) or queues it until the socket is known. Takes the
+     * descriptors in every case: closes them once sent (or when they cannot be sent), or keeps them
+     * in the queue. Returns true if they were queued. Caller holds the lock.
      */
     private boolean write(byte[] frame, int[] fds) {
         if (control == null && startFailure == null) {
