@@ -262,9 +262,7 @@ final class ProcessLink {
      * can load it ahead of the next hand-over. Best effort: never fails, never blocks on the process.
      */
     private void hint(String function) {
-        int sep = function.indexOf("::");
-        int dot = function.lastIndexOf('.');
-        String className = sep > 0 ? function.substring(0, sep) : dot > 0 ? function.substring(0, dot) : null;
+        String className = Protocol.classOfFunction(function);
         if (className == null) {
             return;
         }

@@ -168,8 +168,11 @@ final class ChildServer {
      */
     private static void loadHinted(String className) {
         try {
-            Class.forName(className, false, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
-        } catch (ClassNotFoundException | LinkageError | SecurityException ignored) {
+            Class<?> c = loadNested(className); // not initialised; nested classes named with '.' too, as run does
+            if (c != null) {
+                c.getDeclaredMethods();
+            }
+        } catch (LinkageError | SecurityException ignored) {
             // only an optimisation
         }
     }
@@ -378,20 +381,11 @@ final class ChildServer {
      * '.') to a static method with an accepted signature.
      */
     static Method findStatic(String spec, String kind, boolean runSignature) throws CommandFailure {
-        int sep = spec.indexOf("::");
-        String className;
-        String methodName;
-        if (sep >= 0) {
-            className = spec.substring(0, sep);
-            methodName = spec.substring(sep + 2);
-        } else {
-            int dot = spec.lastIndexOf('.');
-            if (dot < 0) {
-                throw new CommandFailure(kind + "(" + spec + "): expected a qualified name such as pkg.Cls.method or pkg.Cls::method", null);
-            }
-            className = spec.substring(0, dot);
-            methodName = spec.substring(dot + 1);
+        String className = Protocol.classOfFunction(spec);
+        if (className == null) {
+            throw new CommandFailure(kind + "(" + spec + "): expected a qualified name such as pkg.Cls.method or pkg.Cls::method", null);
         }
+        String methodName = spec.substring(className.length() + (spec.startsWith("::", className.length()) ? 2 : 1));
         Class<?> cls = loadNested(className);
         if (cls == null) {
             throw new CommandFailure(kind + "(" + spec + "): class " + className + " not found on the child's class path", null);

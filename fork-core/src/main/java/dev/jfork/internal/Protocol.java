@@ -53,6 +53,20 @@ public final class Protocol {
      */
     public static final byte HINT = 'H';
 
+    /**
+     * The class part of a function name as {@code run}, {@code eval} and {@code HINT} carry it:
+     * {@code "pkg.Cls.method"} or {@code "pkg.Cls::method"} gives {@code "pkg.Cls"}; null if the
+     * name is not qualified.
+     */
+    public static String classOfFunction(String function) {
+        int sep = function.indexOf("::");
+        if (sep >= 0) {
+            return function.substring(0, sep);
+        }
+        int dot = function.lastIndexOf('.');
+        return dot > 0 ? function.substring(0, dot) : null;
+    }
+
     // ---- template -> new child (replay) ----
     /** Append a descriptor argument that was inherited at spawn: u32 fd number. */
     public static final byte ARG_INHERITED_FD = 'I';
