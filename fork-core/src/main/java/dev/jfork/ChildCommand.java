@@ -35,6 +35,11 @@ final class ChildCommand {
 
     private static volatile Map<String, String> required;
 
+    /** {@link JvmSpec.Builder#leanFlags(boolean)}. */
+    static final List<String> LEAN_FLAGS = List.of("-XX:-UsePerfData");
+    /** {@link JvmSpec.Builder#fixedArchiveAddress(boolean)}. */
+    static final List<String> FIXED_ARCHIVE_ADDRESS = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+
     static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role) throws IOException {
         int feature = JavaRuntime.featureVersion(spec.java());
         if (feature < 17) {
@@ -42,6 +47,13 @@ final class ChildCommand {
         }
         List<String> argv = new ArrayList<>();
         argv.add(spec.java().toString());
+        // jfork's own flags first: the user's options come later and win where they set the same flag
+        if (spec.leanFlags()) {
+            argv.addAll(LEAN_FLAGS);
+        }
+        if (spec.fixedArchiveAddress()) {
+            argv.addAll(FIXED_ARCHIVE_ADDRESS);
+        }
         argv.addAll(spec.jvmOptions());
         for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
             argv.add("-D" + p.getKey() + "=" + p.getValue());

@@ -150,4 +150,42 @@ class ClassDataArchiveTest {
         template.close();
         exitOf(template);
     }
+
+    @Test
+    void withFixedArchiveAddressTheArchivesReadOnlyPagesStayShared() throws Exception {
+        JvmSpec spec = JvmSpec.builder().classPath(jarClassPath).cacheDirectory(tmp.resolve("cache5")).spares(0)
+                .fixedArchiveAddress(true).build();
+        Fork template = Fork.exec(spec).require("dev.jfork.ChildFunctions");
+        String archive = archiveOf(template);
+        Fork f = template.fork();
+        ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
+        assertTrue(readLine(ch).startsWith("pid="));
+        // relocated (the JDK's default), the archive is mapped read-write and every page gets a private copy;
+        // at its own address the read-only part is mapped read-only and no page of it is copied
+        long readOnlyKb = 0;
+        long readOnlyCopiedKb = 0;
+        boolean inArchive = false;
+        StringBuilder mappings = new StringBuilder();
+        for (String line : Files.readAllLines(Paths.get("/proc/" + f.pid().orElseThrow() + "/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                String[] cols = line.trim().split("\\s+");
+                inArchive = cols.length > 5 && cols[5].equals(archive) && cols[1].startsWith("r-");
+                if (cols.length > 5 && cols[5].equals(archive)) {
+                    mappings.append('\n').append(cols[0]).append(' ').append(cols[1]);
+                }
+            } else if (inArchive && line.startsWith("Rss:")) {
+                readOnlyKb += Long.parseLong(line.replaceAll("\\D", ""));
+            } else if (inArchive && line.startsWith("Anonymous:")) {
+                // copy-on-write copies; Private_Dirty would also count the page cache of a file written moments ago
+                readOnlyCopiedKb += Long.parseLong(line.replaceAll("\\D", ""));
+                mappings.append(" copied ").append(line.replaceAll("\\D", "")).append(" kB");
+            }
+        }
+        assertTrue(readOnlyKb > 0, "no read-only mapping of " + archive + " in the fork");
+        assertEquals(0, readOnlyCopiedKb, "private copies of pages in the archive's read-only mapping:" + mappings);
+        ch.close();
+        exitOf(f);
+        template.close();
+        exitOf(template);
+    }
 }

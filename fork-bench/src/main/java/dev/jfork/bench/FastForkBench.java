@@ -57,9 +57,10 @@ import dev.jfork.JvmSpec;
  * {@code warmup} (3), {@code seconds} (10), {@code slice} (2), {@code inflight} ({@code 1,2}),
  * {@code children} (8), {@code memrounds} (2), {@code timeout} (60), {@code java} (the children's
  * {@code java}), {@code parts} ({@code latency,sustained,memory}), {@code memgroups}
- * ({@code archive,no-archive,plain,archive-norelocation}), {@code cache} (archive cache
+ * ({@code archive,no-archive,plain,archive-fixed}), {@code cache} (archive cache
  * root; default a fresh temporary directory, deleted at the end), {@code report} (also write the
- * Markdown report to this file). See README.md.
+ * Markdown report to this file), {@code childopts} (extra JVM options, space-separated, for every
+ * child but the default template's). See README.md.
  */
 public final class FastForkBench {
     private FastForkBench() {}
@@ -90,13 +91,15 @@ public final class FastForkBench {
         long timeout = 60;
         Path java;
         List<String> parts = List.of("latency", "sustained", "memory");
-        List<String> memgroups = List.of("archive", "no-archive", "plain", "archive-norelocation");
+        List<String> memgroups = List.of("archive", "no-archive", "plain", "archive-fixed");
         Path cache;
         String report;
+        /** Extra JVM options for every child of the run (space-separated); none by default. */
+        List<String> childopts = List.of();
 
         static Options parse(String[] args) {
             List<String> keys = List.of("rounds", "warmup", "seconds", "slice", "inflight", "children", "memrounds", "timeout",
-                    "java", "parts", "memgroups", "cache", "report");
+                    "java", "parts", "memgroups", "cache", "report", "childopts");
             Map<String, String> given = BenchArgs.given(args, keys);
             Options o = new Options();
             for (Map.Entry<String, String> e : given.entrySet()) {
@@ -165,6 +168,9 @@ public final class FastForkBench {
                         break;
                     case "report":
                         o.report = v;
+                        break;
+                    case "childopts":
+                        o.childopts = v.isBlank() ? List.of() : Arrays.asList(v.trim().split("\\s+"));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option " + e.getKey() + " " + keys);
@@ -512,15 +518,7 @@ public final class FastForkBench {
         }
     }
 
-    static final List<String> MEM_GROUPS = List.of("archive", "no-archive", "plain", "archive-norelocation");
-    /**
-     * HotSpot maps CDS archives and AOT caches at a random address and relocates every pointer in
-     * them ({@code ArchiveRelocationMode=1}, the default of JDK 17 builds such as Debian's 17.0.15
-     * and of JDK 21+), which dirties the archive's pages privately in each JVM. Mode 0 maps at the
-     * archive's own base address when it can, so the pages stay clean and shared. A diagnostic flag:
-     * the extra memory group shows what it would change; jfork does not set it.
-     */
-    static final List<String> NO_RELOCATION = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+    static final List<String> MEM_GROUPS = List.of("archive", "no-archive", "plain", "archive-fixed");
 
     static final String[] MEM_FIELDS = {"Pss", "Rss", "Private_Dirty", "Pss_Anon", "Pss_File", "Shared_Clean"};
 
@@ -672,11 +670,14 @@ public final class FastForkBench {
         String loadStart = SpawnBench.loadAverage();
         Path currentJava = Paths.get(System.getProperty("java.home"), "bin", "java");
         Path java = o.java != null ? o.java : currentJava;
-        boolean customJava = !java.equals(currentJava);
-        if (customJava) {
+        boolean customJava = !java.equals(currentJava) || !o.childopts.isEmpty();
+        if (!java.equals(currentJava)) {
             System.setProperty("jfork.java", java.toString()); // for the default template (Fork.create)
         }
-        JvmSpec base = JvmSpec.builder().java(java).build();
+        if (!o.childopts.isEmpty()) {
+            log("NOTE: childopts " + o.childopts + " go to every child except the default template's (Fork.create)");
+        }
+        JvmSpec base = JvmSpec.builder().java(java).jvmOptions(o.childopts.toArray(new String[0])).build();
         String childVm = SpawnBench.probeVersion(java);
         int feature = SpawnBench.featureOf(childVm);
         String archivePrefix = feature >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
@@ -754,8 +755,8 @@ public final class FastForkBench {
             }
             if (o.parts.contains("memory")) {
                 JvmSpec withArchive = base.toBuilder().cacheDirectory(cacheRoot.resolve("memory-archive")).classDataSharing(true).build();
-                JvmSpec noRelocation = base.toBuilder().cacheDirectory(cacheRoot.resolve("memory-archive-norelocation"))
-                        .jvmOptions(NO_RELOCATION.toArray(new String[0])).build();
+                JvmSpec fixedAddress = base.toBuilder().cacheDirectory(cacheRoot.resolve("memory-archive-fixed"))
+                        .fixedArchiveAddress(true).build();
                 JvmSpec without = base.toBuilder().classDataSharing(false).build();
                 for (int r = 1; r <= o.memrounds; r++) {
                     List<String> order = new ArrayList<>(o.memgroups);
@@ -767,8 +768,8 @@ public final class FastForkBench {
                             case "archive":
                                 memory.add(jforkGroup(g, r, withArchive, o.children, archivePrefix));
                                 break;
-                            case "archive-norelocation":
-                                memory.add(jforkGroup(g, r, noRelocation, o.children, archivePrefix));
+                            case "archive-fixed":
+                                memory.add(jforkGroup(g, r, fixedAddress, o.children, archivePrefix));
                                 break;
                             case "no-archive":
                                 memory.add(jforkGroup(g, r, without, o.children, archivePrefix));
@@ -1094,7 +1095,7 @@ public final class FastForkBench {
                 String label = g.equals("archive") ? "jfork forks, class-data archive (`" + archivePrefix + "…`)"
                         : g.equals("no-archive") ? "jfork forks, `classDataSharing(false)`"
                         : g.equals("plain") ? "plain JVMs (`ProcessBuilder`, `IdleMain`)"
-                        : "*experiment:* jfork forks, archive + `" + String.join(" ", NO_RELOCATION) + "` (all processes of the line)";
+                        : "jfork forks, archive + `fixedArchiveAddress(true)` (all processes of the line)";
                 b.append("| ").append(label);
                 for (String f : MEM_FIELDS) {
                     List<Double> vals = new ArrayList<>();
@@ -1153,10 +1154,10 @@ public final class FastForkBench {
             if (n != null && p != null) {
                 b.append(String.format(Locale.ROOT, "* fork PSS without archive / plain JVM: %.2f× (%.1f / %.1f MB)%n", n / p, n, p));
             }
-            Double x = pss.get("archive-norelocation");
+            Double x = pss.get("archive-fixed");
             if (x != null && n != null) {
-                b.append(String.format(Locale.ROOT, "* *experiment:* fork PSS with archive and `ArchiveRelocationMode=0` / without archive:"
-                        + " %.2f× (%.1f / %.1f MB)%n", x / n, x, n));
+                b.append(String.format(Locale.ROOT, "* **fork PSS with archive and `fixedArchiveAddress(true)` / without archive:"
+                        + " %.2f× (%.1f / %.1f MB) — target ≤ 0.6× %s**%n", x / n, x, n, x / n <= 0.6 ? "met" : "MISSED"));
             }
         }
         return b.toString();

@@ -489,6 +489,13 @@ public final class SpawnBench {
     private static List<String> expectedBareCommand(JvmSpec spec, int feature) {
         List<String> c = new ArrayList<>();
         c.add(spec.java().toString());
+        if (spec.leanFlags()) {
+            c.add("-XX:-UsePerfData");
+        }
+        if (spec.fixedArchiveAddress()) {
+            c.add("-XX:+UnlockDiagnosticVMOptions");
+            c.add("-XX:ArchiveRelocationMode=0");
+        }
         c.addAll(spec.jvmOptions());
         for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
             c.add("-D" + p.getKey() + "=" + p.getValue());

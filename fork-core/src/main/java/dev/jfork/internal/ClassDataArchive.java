@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The class-data archive a template's forks boot from: the classes the template was told to
- * {@code require}, plus jfork's own child classes, as an AppCDS dynamic archive
- * ({@code -XX:ArchiveClassesAtExit}, JDK 17-24) or an AOT cache ({@code -XX:AOTCacheOutput}, JDK
- * 25+). Mapping classes from an archive instead of parsing and linking them makes a JVM start
+ * {@code require}, plus jfork's own child classes and the JDK classes they use, as a static AppCDS
+ * archive ({@code -XX:DumpLoadedClassList}, then {@code -Xshare:dump}, JDK 17-24) or an AOT cache
+ * ({@code -XX:AOTCacheOutput}, JDK 25+). Mapping classes from an archive instead of parsing and linking them makes a JVM start
  * faster, and the mapped pages are shared by every JVM that uses the archive: the JVM's answer to
  * copy-on-write sharing.
  *
@@ -140,9 +140,43 @@ final class ClassDataArchive {
         return archive;
     }
 
-    /** Runs a JVM that loads the required classes and writes the archive when it exits. */
+    /**
+     * Builds the archive. JDK 25+: a training JVM loads the required classes and writes the AOT
+     * cache when it exits. JDK 17-24: the training JVM writes the list of classes it loaded, and a
+     * second JVM dumps a <em>static</em> archive of them ({@code -Xshare:dump}), JDK classes
+     * included, which the forks map instead of the JDK's default archive. A dynamic archive
+     * ({@code -XX:ArchiveClassesAtExit}) would be quicker to build (one JVM, ~0.3 s instead of
+     * ~0.8 s, once per configuration) but lies on top of the JDK's archive, whose classes are
+     * scattered among ~1 300 others: measured with 8 idle JVMs loading a realistic workload on
+     * JDK 17, the static archive gives 2 MB less PSS per JVM (26 vs 28 MB; 20.6 vs 21.7 MB with
+     * {@code ArchiveRelocationMode=0}) and starts 5-8 % faster, and it does not need the JDK to
+     * ship a default archive.
+     */
     private void train(Path output, List<String> required) throws IOException {
-        List<String> argv = withOptions(aot ? "-XX:AOTCacheOutput=" + output : "-XX:ArchiveClassesAtExit=" + output);
+        if (aot) {
+            runTraining(output, "-XX:AOTCacheOutput=" + output, required);
+            return;
+        }
+        Path classList = Paths.get(output + ".classlist");
+        try {
+            runTraining(classList, "-XX:DumpLoadedClassList=" + classList, required);
+            List<String> argv = withOptions("-Xshare:dump");
+            argv.add(2, "-XX:SharedClassListFile=" + classList);
+            argv.add(3, "-XX:SharedArchiveFile=" + output);
+            argv.remove(argv.size() - 1); // the main class: a dumping JVM runs none
+            Run run = start(argv, -1);
+            int status = run.await();
+            if (status != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
+                throw new IOException("the JVM dumping the archive ended with status " + status + ": " + run.output());
+            }
+        } finally {
+            Files.deleteIfExists(classList);
+        }
+    }
+
+    /** Runs a JVM that loads the required classes and writes {@code produced} (as {@code option} says) when it exits. */
+    private void runTraining(Path produced, String option, List<String> required) throws IOException {
+        List<String> argv = withOptions(option);
         argv.add(String.valueOf(Protocol.VERSION));
         argv.add(String.valueOf(owner));
         argv.add(String.valueOf(Protocol.FD_LIFELINE));
@@ -161,10 +195,10 @@ final class ClassDataArchive {
                 // that class is then just not archived
                 Native.sendFully(socket[0], Protocol.frame(Protocol.PRELOAD, Protocol.strings(required)));
             }
-            Native.closeQuietly(socket[0]); // end of stream: the training JVM exits and writes the archive
+            Native.closeQuietly(socket[0]); // end of stream: the training JVM exits and writes its output
             socket[0] = -1;
             int status = run.await();
-            if (status != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
+            if (status != 0 || !Files.isRegularFile(produced) || Files.size(produced) == 0) {
                 throw new IOException("the training JVM ended with status " + status + ": " + run.output());
             }
         } finally {
@@ -291,8 +325,8 @@ final class ClassDataArchive {
     private String key(List<String> required, List<String> classPath) throws IOException {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            StringBuilder k = new StringBuilder("jfork-class-data-v1\n");
-            k.append(aot ? "aot" : "cds").append('\n');
+            StringBuilder k = new StringBuilder("jfork-class-data-v2\n");
+            k.append(aot ? "aot" : "cds-static").append('\n');
             k.append(System.getProperty("java.home")).append('\n').append(System.getProperty("java.vm.version")).append('\n');
             for (String a : commandPrefix) {
                 k.append(a).append('\n');

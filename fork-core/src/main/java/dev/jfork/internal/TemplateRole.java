@@ -157,6 +157,7 @@ final class TemplateRole {
         // this JVM's own archive options are not its forks': they get the template's archive, if any
         argv.removeIf(a -> a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-XX:AOTCache=")
                 || a.startsWith("-XX:AOTMode=") || a.startsWith("-XX:ArchiveClassesAtExit") || a.startsWith("-XX:AOTCacheOutput")
+                || a.startsWith("-XX:DumpLoadedClassList=") || a.startsWith("-XX:SharedClassListFile=")
                 || a.startsWith("-Xshare:"));
         // argv[0] may be relative to the directory the JVM started in; spawn needs a path
         argv.set(0, ProcessHandle.current().info().command().orElse(argv.get(0)));
