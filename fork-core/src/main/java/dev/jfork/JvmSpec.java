@@ -44,6 +44,8 @@ public final class JvmSpec {
     public static final int DEFAULT_SPARES = 2;
     /** Default for {@link Builder#spareDelay(Duration)}. */
     public static final Duration DEFAULT_SPARE_DELAY = Duration.ofMillis(30);
+    /** Default for {@link Builder#cacheMaxAge(Duration)}: 30 days. */
+    public static final Duration DEFAULT_CACHE_MAX_AGE = Duration.ofDays(30);
     /** Default for {@link Builder#maxFrameSize(int)}: 64 MiB. */
     public static final int DEFAULT_MAX_FRAME_SIZE = 64 << 20;
 
@@ -66,6 +68,7 @@ public final class JvmSpec {
     private final boolean fixedArchiveAddress;
     private final boolean leanFlags;
     private final Path cacheDirectory;
+    private final Duration cacheMaxAge;
     private final OutputStream stderr;
     private final boolean discardStderr;
 
@@ -85,6 +88,7 @@ public final class JvmSpec {
         this.fixedArchiveAddress = b.fixedArchiveAddress;
         this.leanFlags = b.leanFlags;
         this.cacheDirectory = b.cacheDirectory;
+        this.cacheMaxAge = b.cacheMaxAge;
         this.stderr = b.stderr;
         this.discardStderr = b.discardStderr;
     }
@@ -179,6 +183,11 @@ public final class JvmSpec {
         return cacheDirectory;
     }
 
+    /** How long an unused class-data archive stays in the cache directory. */
+    public Duration cacheMaxAge() {
+        return cacheMaxAge;
+    }
+
     /** Where the children's stderr is copied: the stream set, or null for {@code System.err} at the time. */
     OutputStream stderrSink() {
         return discardStderr ? null : stderr != null ? stderr : System.err;
@@ -207,6 +216,7 @@ public final class JvmSpec {
         private boolean fixedArchiveAddress;
         private boolean leanFlags = true;
         private Path cacheDirectory = defaultCacheDirectory();
+        private Duration cacheMaxAge = DEFAULT_CACHE_MAX_AGE;
         private OutputStream stderr;
         private boolean discardStderr;
 
@@ -235,6 +245,7 @@ public final class JvmSpec {
             this.fixedArchiveAddress = s.fixedArchiveAddress;
             this.leanFlags = s.leanFlags;
             this.cacheDirectory = s.cacheDirectory;
+            this.cacheMaxAge = s.cacheMaxAge;
             this.stderr = s.stderr;
             this.discardStderr = s.discardStderr;
         }
@@ -436,6 +447,23 @@ public final class JvmSpec {
          */
         public Builder cacheDirectory(Path dir) {
             this.cacheDirectory = Objects.requireNonNull(dir, "dir").toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * How long a class-data archive may go unused before it is deleted from the
+         * {@linkplain #cacheDirectory(Path) cache directory} (default 30 days). Each configuration
+         * has its own archive, and rebuilding a jar on the class path makes a new configuration, so
+         * without this the cache would grow by an archive (6-17 MB) per build. An archive counts
+         * as used when it is built, found by a template or mapped by a JVM; old ones are deleted
+         * when this program starts its first process that may use the directory.
+         */
+        public Builder cacheMaxAge(Duration maxAge) {
+            Objects.requireNonNull(maxAge, "maxAge");
+            if (maxAge.isNegative()) {
+                throw new IllegalArgumentException("cacheMaxAge < 0: " + maxAge);
+            }
+            this.cacheMaxAge = maxAge;
             return this;
         }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.jfork.internal.ArchiveCachePruner;
 import dev.jfork.internal.DaemonThreads;
 import dev.jfork.internal.FdChannel;
 import dev.jfork.internal.Lifeline;
@@ -91,6 +92,9 @@ final class ProcessLink {
         int[] socket = null;
         int[] err = null;
         try {
+            if (spec.classDataSharing()) {
+                ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
+            }
             socket = Native.socketPair();
             err = Native.pipe();
             List<String> argv = ChildCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);

@@ -4,6 +4,7 @@ import static dev.jfork.TestSupport.await;
 import static dev.jfork.TestSupport.exitOf;
 import static dev.jfork.TestSupport.readLine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -91,11 +97,11 @@ class ClassDataArchiveTest {
         assertForkUses(template, archive);
         template.close();
         exitOf(template);
-        long built = Files.getLastModifiedTime(Paths.get(archive)).toMillis();
+        Object built = Files.readAttributes(Paths.get(archive), BasicFileAttributes.class).fileKey(); // device and inode
 
         Fork again = Fork.exec(spec(cache, System.err)).require("dev.jfork.ChildFunctions");
         assertEquals(archive, archiveOf(again), "the same configuration finds the same archive");
-        assertEquals(built, Files.getLastModifiedTime(Paths.get(archive)).toMillis(), "reused, not rebuilt");
+        assertEquals(built, Files.readAttributes(Paths.get(archive), BasicFileAttributes.class).fileKey(), "reused, not rebuilt");
         assertForkUses(again, archive);
         again.close();
         exitOf(again);
@@ -187,5 +193,29 @@ class ClassDataArchiveTest {
         exitOf(f);
         template.close();
         exitOf(template);
+    }
+
+    @Test
+    void archivesUnusedForLongerThanCacheMaxAgeAreDeleted() throws Exception {
+        Path cache = Files.createDirectories(tmp.resolve("cache6"));
+        FileTime fortyDaysAgo = FileTime.from(Instant.now().minus(Duration.ofDays(40)));
+        FileTime tenDaysAgo = FileTime.from(Instant.now().minus(Duration.ofDays(10)));
+        Path old = cache.resolve("0123456789abcdef0123456789abcdef.jsa");
+        Path oldPartial = cache.resolve("0123456789abcdef0123456789abcdef.aot.4242.tmp");
+        Path recent = cache.resolve("fedcba9876543210fedcba9876543210.aot");
+        Path notOurs = cache.resolve("notes.txt");
+        for (Path p : List.of(old, oldPartial, recent, notOurs)) {
+            Files.write(p, new byte[] {1});
+            BasicFileAttributeView times = Files.getFileAttributeView(p, BasicFileAttributeView.class);
+            times.setTimes(p == recent ? tenDaysAgo : fortyDaysAgo, p == recent ? tenDaysAgo : fortyDaysAgo, null);
+        }
+        // pruning happens when the first process that may use the directory starts
+        Fork f = Fork.exec(JvmSpec.builder().cacheDirectory(cache).cacheMaxAge(Duration.ofDays(30)).spares(0).build());
+        assertFalse(Files.exists(old), "an archive unused for 40 days is deleted");
+        assertFalse(Files.exists(oldPartial), "a partial file of an interrupted build is deleted");
+        assertTrue(Files.exists(recent), "an archive used 10 days ago stays");
+        assertTrue(Files.exists(notOurs), "files that are not archives are left alone");
+        f.close();
+        exitOf(f);
     }
 }

@@ -114,6 +114,8 @@ final class ClassDataArchive {
         if (Files.isRegularFile(archive)) {
             String problem = check(archive);
             if (problem == null) {
+                // marks it used for ArchiveCachePruner (access times may not be kept)
+                Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
                 return archive;
             }
             LOG.log(System.Logger.Level.WARNING, "jfork: ignoring the unusable class-data archive " + archive + " ("
