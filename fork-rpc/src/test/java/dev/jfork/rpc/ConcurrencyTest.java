@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -60,6 +61,47 @@ class ConcurrencyTest {
         rpc.close();
         await(rpc.terminated());
         assertEquals(async ? 0 : 2 * threads * calls, events.size());
+    }
+
+    /**
+     * Completions make the next call on the reader thread (as fork-pool does), a window of 4 in
+     * flight (few enough for calls to be written inline). With 256 KiB payloads the calls in flight
+     * exceed the socket buffer both ways, so the reader thread must not write them itself: it would
+     * block while the worker blocks writing replies that only the reader thread reads.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {10, 256 * 1024})
+    void completionsMakeTheNextCallsOnTheReaderThread(int size) {
+        RpcClient rpc = Rpc.run(Fork.create(), W + "echo", RpcOptions.defaults());
+        int window = 4;
+        int total = size > 1000 ? 200 : 5000;
+        AtomicInteger sent = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        Runnable[] next = new Runnable[1];
+        next[0] = () -> {
+            int i = sent.getAndIncrement();
+            if (i >= total) {
+                return;
+            }
+            byte[] payload = new byte[size];
+            payload[0] = (byte) i;
+            rpc.<byte[]>call(payload).whenComplete((r, t) -> {
+                if (t != null || r.length != size || r[0] != (byte) i) {
+                    all.completeExceptionally(t != null ? t : new AssertionError("wrong result for call " + i));
+                } else if (done.incrementAndGet() == total) {
+                    all.complete(null);
+                } else {
+                    next[0].run();
+                }
+            });
+        };
+        for (int i = 0; i < window; i++) {
+            next[0].run();
+        }
+        await(all);
+        rpc.close();
+        await(rpc.terminated());
     }
 
     /** A callback may make a call and wait for it (it would deadlock a single reader thread). */

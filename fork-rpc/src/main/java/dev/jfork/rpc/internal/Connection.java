@@ -34,9 +34,13 @@ import dev.jfork.rpc.RpcSerializer;
  * {@link #backgroundReader()}.
  *
  * <p>Calls are encoded in the caller's thread (so an unencodable or oversized call fails at once).
- * A call made while nothing else is in flight is written by the caller itself (no thread hand-off
- * for the sequential case); otherwise it is queued and written by a background writer that
- * batches everything queued meanwhile (pipelining).
+ * A call is written by the caller itself (no thread hand-off) when fewer than {@link #INLINE_CALLS}
+ * other calls are in flight and that write provably cannot block: the calls not yet answered, with
+ * everything else sent since the child's last answer, stay within {@link #INLINE_LIMIT} (see
+ * there). Otherwise, or while another thread is writing, it is queued and written by a background
+ * writer that batches everything queued meanwhile (pipelining). The caller may be the reader thread
+ * (a callback making the next call, as fork-pool does), which must never block on the socket: the
+ * child may itself be blocked writing replies that only this thread would read.
  *
  * <p>The end: at end of stream (or a reset, or a malformed frame) the state becomes ENDED under the
  * lock, so no call is registered afterwards; the process's exit is awaited (bounded), and then
@@ -50,8 +54,28 @@ final class Connection {
     private static final System.Logger LOG = System.getLogger("dev.jfork.rpc");
     /** How long the end of a connection waits for the process's exit status. */
     static final long EXIT_WAIT_MS = 10_000;
-    /** Calls up to this size may be written by the calling thread. */
-    private static final int INLINE_MAX = 64 * 1024;
+    /**
+     * The most the child may have left unread, in {@link FrameWriter#charge} bytes (frame plus a
+     * per-frame kernel allowance), for a thread to write a call itself. What the child has provably
+     * read is known from its replies: it answers a call only after reading it and every frame sent
+     * before it. A write cannot block while the bytes charged to the socket stay below its SO_SNDBUF
+     * (Unix stream sockets charge each write's skb truesize to the sender until the reader consumes
+     * it; the socket is fork-core's socketpair, which keeps the default, net.core.wmem_default,
+     * 208 KiB on common kernels; ForkChannel does not expose the socket's own value). The limit is
+     * a quarter of that default, at most 64 KiB, leaving room for truesize above the allowance (up to
+     * ~1.6x the charge for 2 KiB writes) and for a partly read skb (up to ~36 KiB) at the head of the
+     * child's queue: 64 KiB charged is at most ~140 KiB in the kernel's accounting.
+     */
+    static final long INLINE_LIMIT = inlineLimit();
+    /**
+     * A call may be written by its caller only while fewer other calls are in flight. A shallow
+     * window (fork-pool's default {@code load(2)}, a completion making the next call) saves a
+     * writer thread's wake-up per call: 2.3x on PoolBench's rpc-win2, 2026-11-23. With more in
+     * flight the child has work queued anyway, and a burst of calls from one thread is better
+     * written by the background writer in one write than call by call, a syscall and a wake-up of
+     * the child each (without this cap: 0.5-0.6x on RpcBench's 10 000-deep pipelines; ~0.75x with a cap of 16).
+     */
+    static final int INLINE_CALLS = 4;
     private static final byte[] EMPTY = new byte[0];
 
     private enum State { STARTING, OPEN, CLOSING, ENDED }
@@ -63,7 +87,7 @@ final class Connection {
     private final FrameWriter writer;
 
     private final Object lock = new Object();
-    private final ConcurrentHashMap<Integer, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, RpcFuture> pending = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     /** Completes at the end with the exception calls made afterwards fail with. */
@@ -92,14 +116,25 @@ final class Connection {
         this.serializer = serializer;
         this.options = options;
         this.maxFrame = maxFrame;
-        this.writer = new FrameWriter(maxFrame);
+        this.writer = new FrameWriter(maxFrame, INLINE_LIMIT);
+    }
+
+    private static long inlineLimit() {
+        long sndbuf = 212_992;
+        // one read: a sysctl file read piecewise (as Files.readString does, the file's size being 0) yields its first byte only
+        try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("/proc/sys/net/core/wmem_default"))) {
+            sndbuf = Long.parseLong(r.readLine().trim());
+        } catch (IOException | RuntimeException e) {
+            // keep the usual default
+        }
+        return Math.max(0, Math.min(64 * 1024, sndbuf / 4));
     }
 
     // ------------------------------------------------------------------ calls
 
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> call(Object[] args) {
-        CompletableFuture<Object> f = new RpcFuture(this);
+        RpcFuture f = new RpcFuture(this);
         byte[] body;
         try {
             body = serializer.encode(args == null ? new Object[] {null} : args);
@@ -123,12 +158,15 @@ final class Connection {
                 return (CompletableFuture<T>) f;
             }
             int id = newId();
+            // where the frame ends in the writer's charged stream (all frames are appended under this lock);
+            // set before the call is visible to the reader, which acknowledges it when the reply arrives
+            f.end = writer.position() + FrameWriter.charge(body.length);
             pending.put(id, f);
             int before = inFlight.getAndIncrement();
             writer.send(Frames.CALL, id, body, FrameWriter.Flush.HOLD);
-            flush = before == 0 && body.length <= INLINE_MAX ? FrameWriter.Flush.NOW : FrameWriter.Flush.LATER;
+            flush = before < INLINE_CALLS ? FrameWriter.Flush.NOW : FrameWriter.Flush.LATER;
         }
-        writer.kick(flush);
+        writer.kick(flush); // NOW: in this thread if within INLINE_LIMIT and nobody else is writing
         return (CompletableFuture<T>) f;
     }
 
@@ -318,7 +356,7 @@ final class Connection {
         int id = r.id();
         switch (r.type()) {
             case Frames.RESULT: {
-                CompletableFuture<Object> f = answered(id, "RESULT");
+                RpcFuture f = answered(id, "RESULT");
                 if (f == null) {
                     return;
                 }
@@ -347,7 +385,7 @@ final class Connection {
                     fatal = report; // the worker failed as a whole and exits; reported at end of stream
                     return;
                 }
-                CompletableFuture<Object> f = answered(id, "ERROR");
+                RpcFuture f = answered(id, "ERROR");
                 if (f != null) {
                     f.completeExceptionally(new RpcException(Kind.REMOTE, "call failed in worker " + pidText() + ": "
                             + (report.context != null ? report.context + ": " : "") + report.error, null, null, report.error));
@@ -383,21 +421,22 @@ final class Connection {
     }
 
     /** The pending call a reply answers, or null (reported as a protocol error) if there is none. */
-    private CompletableFuture<Object> answered(int id, String what) {
-        CompletableFuture<Object> f = pending.remove(id);
+    private RpcFuture answered(int id, String what) {
+        RpcFuture f = pending.remove(id);
         if (f == null) {
             report(new RpcException(Kind.PROTOCOL, "protocol error: worker " + pidText() + " sent a " + what + " for call " + id
                     + ", which is not pending (unknown id, or a second reply to the same call)", null, null, null));
             return null;
         }
         inFlight.decrementAndGet();
+        writer.acknowledge(f.end); // the child has read this call and everything sent before it
         return f;
     }
 
     // ------------------------------------------------------------------ the end
 
     private void end(ForkChannel channel, String protocolError, IOException readError, Throwable startFailure) {
-        List<CompletableFuture<Object>> calls;
+        List<RpcFuture> calls;
         boolean closed;
         synchronized (lock) {
             if (state == State.ENDED) {
@@ -410,7 +449,7 @@ final class Connection {
             inFlight.set(0);
             closed = closeRequested;
         }
-        writer.close();
+        writer.close(); // drops what is queued; nothing more is written, so its inline accounting is moot
         if (channel != null) {
             try {
                 channel.close(); // after a protocol error this tells the child to stop; otherwise it releases the socket
@@ -437,7 +476,7 @@ final class Connection {
         RpcException e = failure(calls.size(), closed, protocolError, readError, startFailure, report, exit);
         ending.complete(e);
         report(e);
-        for (CompletableFuture<Object> f : calls) {
+        for (RpcFuture f : calls) {
             f.completeExceptionally(e);
         }
         terminated.completeExceptionally(e);

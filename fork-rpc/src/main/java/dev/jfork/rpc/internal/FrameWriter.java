@@ -17,9 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * threads ride along in the same write.
  *
  * <p>Each append says who writes: {@link Flush#NOW} (the caller, unless another thread is writing
- * already and will take the frame), {@link Flush#LATER} (a background thread, so the caller never
- * blocks on the socket) or {@link Flush#HOLD} (nobody yet; the caller promises a later
- * {@link #kick} — the child's reader uses it to batch replies while more requests are buffered).
+ * already and will take the frame, or the inline limit below is exceeded), {@link Flush#LATER} (a
+ * background thread, so the caller never blocks on the socket) or {@link Flush#HOLD} (nobody yet;
+ * the caller promises a later {@link #kick} — the child's reader uses it to batch replies while more
+ * requests are buffered).
+ *
+ * <p>The inline limit (the parent's side; unlimited by default): every appended frame is charged
+ * {@link #charge} bytes, and the owner reports with {@link #acknowledge} how far into that charged
+ * stream the peer has provably read (for the parent: up to the end of each call whose reply
+ * arrived). A thread writes with {@code NOW} only while everything appended and not acknowledged
+ * stays within the limit, checked again before every batch it takes, so it never writes frames of
+ * other threads that would take the unread total past it; otherwise a background thread writes. A
+ * write that keeps the peer's unread bytes well below the socket's send buffer cannot block, even if
+ * the peer never reads again.
  *
  * <p>A write failure (the peer is gone) is remembered; later frames are dropped. The owner learns
  * about the peer's end from its reader (end of stream), which knows more than "broken pipe".
@@ -32,6 +42,13 @@ public final class FrameWriter {
     /** Frames up to this size are copied into a chunk; larger bodies are queued by reference. */
     private static final int SMALL = 8 * 1024;
     private static final int KEEP_CHUNKS = 4;
+    /**
+     * Kernel bookkeeping allowance per frame for the inline limit: a Unix stream socket charges each
+     * {@code write} against the sender's SO_SNDBUF with the skb's truesize, roughly its length plus
+     * ~0.5-1 KiB (struct sk_buff and shared info, head rounded up to a power of two; up to ~2.7 KiB
+     * for a 1.7-3.7 KiB write, which the limit's margin covers).
+     */
+    public static final int WRITE_OVERHEAD = 1024;
 
     private static final Executor WRITERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
             new SynchronousQueue<>(), daemonFactory("jfork-rpc-writer"));
@@ -64,9 +81,52 @@ public final class FrameWriter {
     private long queued;
     private long written;
     private int waiters;
+    /** Bytes appended and not acknowledged above which {@code NOW} writes in the background instead. */
+    private final long inlineLimit;
+    /** The charged length of everything appended ({@link #charge} per frame). */
+    private long charged;
+    /** How far into the charged stream the peer has read; written by one thread at a time (the owner's reader). */
+    private volatile long acknowledged;
 
+    /** A writer without an inline limit: {@code NOW} always writes in the caller unless another thread is writing. */
     public FrameWriter(int maxFrame) {
+        this(maxFrame, Long.MAX_VALUE);
+    }
+
+    /**
+     * A writer whose {@code NOW} writes in the caller only while the frames appended and not
+     * {@linkplain #acknowledge acknowledged} are charged at most {@code inlineLimit} bytes.
+     */
+    public FrameWriter(int maxFrame, long inlineLimit) {
         this.maxFrame = maxFrame;
+        this.inlineLimit = inlineLimit;
+    }
+
+    /** What a frame with a body of {@code length} bytes is charged against the inline limit. */
+    public static long charge(int length) {
+        return Frames.HEADER + (long) length + WRITE_OVERHEAD;
+    }
+
+    /** The charged length of everything appended so far: the position right after the last frame. */
+    public long position() {
+        synchronized (lock) {
+            return charged;
+        }
+    }
+
+    /**
+     * The peer has read everything up to {@code position} (a value of {@link #position()} taken
+     * after appending a frame it has answered). Called by one thread at a time.
+     */
+    public void acknowledge(long position) {
+        if (position > acknowledged) {
+            acknowledged = position;
+        }
+    }
+
+    /** Whether a thread may write what is appended itself. Caller holds the lock. */
+    private boolean inlineAllowed() {
+        return charged - acknowledged <= inlineLimit;
     }
 
     /** Sets the stream and writes what was appended before (in a background thread). */
@@ -81,7 +141,7 @@ public final class FrameWriter {
             lock.notifyAll();
         }
         if (schedule) {
-            WRITERS.execute(this::drain);
+            WRITERS.execute(this::drainLater);
         }
     }
 
@@ -106,14 +166,14 @@ public final class FrameWriter {
             append(type, id, body, offset, length);
             if (out != null && !writing && flush != Flush.HOLD) {
                 writing = true;
-                drainHere = flush == Flush.NOW;
+                drainHere = flush == Flush.NOW && inlineAllowed();
                 schedule = !drainHere;
             }
         }
         if (drainHere) {
-            drain();
+            drain(true);
         } else if (schedule) {
-            WRITERS.execute(this::drain);
+            WRITERS.execute(this::drainLater);
         }
         return true;
     }
@@ -137,6 +197,7 @@ public final class FrameWriter {
             tail = null;
         }
         queued += total;
+        charged += Frames.HEADER + (long) length + WRITE_OVERHEAD;
     }
 
     /** The chunk at the end of the queue, with at least {@code n} free bytes. */
@@ -156,19 +217,28 @@ public final class FrameWriter {
         synchronized (lock) {
             if (out != null && !writing && !pending.isEmpty() && failure == null && flush != Flush.HOLD) {
                 writing = true;
-                drainHere = flush == Flush.NOW;
+                drainHere = flush == Flush.NOW && inlineAllowed();
                 schedule = !drainHere;
             }
         }
         if (drainHere) {
-            drain();
+            drain(true);
         } else if (schedule) {
-            WRITERS.execute(this::drain);
+            WRITERS.execute(this::drainLater);
         }
     }
 
-    /** Writes until the queue is empty; the caller has set {@code writing}. */
-    private void drain() {
+    private void drainLater() {
+        drain(false);
+    }
+
+    /**
+     * Writes until the queue is empty; the caller has set {@code writing}. An {@code inline} drain
+     * (a thread that said {@code NOW}) hands the rest to a background writer as soon as the next
+     * batch would take the unacknowledged total past the inline limit: frames appended meanwhile by
+     * other threads can be large, and this thread must not block on them.
+     */
+    private void drain(boolean inline) {
         while (true) {
             ArrayList<Segment> batch;
             OutputStream o;
@@ -180,11 +250,19 @@ public final class FrameWriter {
                     }
                     return;
                 }
-                batch = pending;
-                pending = spare;
-                spare = null;
-                tail = null;
-                o = out;
+                batch = inline && !inlineAllowed() ? null : pending;
+                if (batch != null) {
+                    pending = spare;
+                    spare = null;
+                    tail = null;
+                    o = out;
+                } else {
+                    o = null;
+                }
+            }
+            if (batch == null) {
+                WRITERS.execute(this::drainLater); // still writing: a background writer goes on from here
+                return;
             }
             long bytes = 0;
             IOException error = null;
@@ -238,7 +316,7 @@ public final class FrameWriter {
             }
         }
         if (drainHere) {
-            drain();
+            drain(false); // flush blocks by contract
         }
         synchronized (lock) {
             waiters++;
@@ -247,7 +325,7 @@ public final class FrameWriter {
                     if (out != null && !writing && !pending.isEmpty()) {
                         writing = true;
                         lock.notifyAll();
-                        WRITERS.execute(this::drain);
+                        WRITERS.execute(this::drainLater);
                     }
                     lock.wait();
                 }

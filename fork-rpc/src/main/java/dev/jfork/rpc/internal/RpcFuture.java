@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
  */
 final class RpcFuture extends CompletableFuture<Object> {
     private final Connection connection;
+    /** Where the call's frame ends in the connection's charged stream ({@link FrameWriter#position()}). */
+    long end;
 
     RpcFuture(Connection connection) {
         this.connection = connection;
