@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.rpc.Rpc;
@@ -95,6 +94,11 @@ final class PoolManager {
         boolean killed;
         boolean lost;
         ScheduledFuture<?> stopTimer;
+        /** Calls dispatched to it and not made yet ({@link #toSend}); its client closes only after them. */
+        final java.util.concurrent.atomic.AtomicInteger unsent = new java.util.concurrent.atomic.AtomicInteger();
+        /** Retired: close the client once nothing is left unsent. */
+        volatile boolean closeWanted;
+        final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
         Worker(int id, Fork fork) {
             this.id = id;
@@ -127,6 +131,13 @@ final class PoolManager {
      * the thread that made the change, once it has released the lock. Guarded by the lock.
      */
     private final ArrayDeque<Runnable> afterUnlock = new ArrayDeque<>();
+    /**
+     * Jobs a change dispatched: their calls are made by the same thread once it has released the
+     * lock (before {@link #afterUnlock}), so that the write to the worker's socket, a system call,
+     * does not hold up the other workers' reader threads waiting for the lock (with two workers
+     * each of them parked and woken per job; PoolBench {@code pool}). Guarded by the lock.
+     */
+    private final ArrayDeque<Job> toSend = new ArrayDeque<>();
     private final java.util.concurrent.atomic.AtomicBoolean shutdownStarted = new java.util.concurrent.atomic.AtomicBoolean();
 
     // guarded by lock
@@ -224,6 +235,7 @@ final class PoolManager {
             }
         }
         List<Runnable> userCode = null;
+        List<Job> sends = null;
         lock.lock();
         try {
             if (done) {
@@ -233,11 +245,20 @@ final class PoolManager {
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
         } finally {
+            if (!toSend.isEmpty()) {
+                sends = new ArrayList<>(toSend);
+                toSend.clear();
+            }
             if (!afterUnlock.isEmpty()) {
                 userCode = new ArrayList<>(afterUnlock);
                 afterUnlock.clear();
             }
             lock.unlock();
+        }
+        if (sends != null) {
+            for (Job job : sends) {
+                send(job);
+            }
         }
         if (userCode != null) {
             for (Runnable r : userCode) {
@@ -314,33 +335,37 @@ final class PoolManager {
         w.running.add(job);
         w.sent++;
         cancelStop(w);
-        CompletableFuture<Object> result;
-        try {
-            result = w.client.call(job.args);
-        } catch (RuntimeException e) {
-            result = new CompletableFuture<>();
-            RuntimeException failure = e;
-            CompletableFuture<Object> r = result;
-            COMPLETER.execute(() -> r.completeExceptionally(failure));
-        }
-        BiConsumer<Object, Throwable> onResult = new BiConsumer<Object, Throwable>() {
-            @Override
-            public void accept(Object v, Throwable t) {
-                if (lock.isHeldByCurrentThread()) {
-                    // the call completed while this change was still registering: not under the lock
-                    COMPLETER.execute(() -> accept(v, t));
-                    return;
-                }
-                answered(w, job, v, t);
-            }
-        };
-        result.whenComplete(onResult);
+        w.unsent.incrementAndGet();
+        toSend.add(job);
         if (o.jobTimeout != null) {
             job.timer = later(() -> timedOut(job), o.jobTimeout.toNanos());
         }
         if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
             retire(w); // recycled: it finishes what it was sent, then exits
         }
+    }
+
+    /** Makes the call of a dispatched job. Not under the lock (see {@link #toSend}). */
+    private void send(Job job) {
+        Worker w = job.worker;
+        CompletableFuture<Object> result;
+        try {
+            result = w.client.call(job.args);
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        if (w.unsent.decrementAndGet() == 0 && w.closeWanted) {
+            closeClient(w); // retired while this call was on its way: it goes first
+        }
+        // a call that fails at once (the worker gone meanwhile) is answered here, in this thread
+        result.whenComplete((v, t) -> {
+            if (lock.isHeldByCurrentThread()) {
+                // completed by something the pool did under its lock: job callbacks must not run there
+                COMPLETER.execute(() -> answered(w, job, v, t));
+            } else {
+                answered(w, job, v, t);
+            }
+        });
     }
 
     /** A job's call was answered (or failed): the bookkeeping, then the job's future. Not under the lock. */
@@ -424,6 +449,16 @@ final class PoolManager {
         if (w.state != State.RETIRING) {
             w.state = State.RETIRING;
             cancelStop(w);
+            w.closeWanted = true;
+            if (w.unsent.get() == 0) {
+                closeClient(w);
+            } // else the thread making its last dispatched call closes it (send)
+        }
+    }
+
+    /** Ends a worker's RPC client after the calls it was sent (once; from whichever thread sees the last one). */
+    private static void closeClient(Worker w) {
+        if (w.closed.compareAndSet(false, true)) {
             w.client.close();
         }
     }
