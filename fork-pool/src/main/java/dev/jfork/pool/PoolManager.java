@@ -147,6 +147,8 @@ final class PoolManager {
     private long lastStart = Long.MIN_VALUE / 2;
     private ScheduledFuture<?> startTimer;
     private int startFailures;
+    /** Jobs enqueued; the pool terminates only when each of them is counted completed or failed. */
+    private long accepted;
     private long completed;
     private long failed;
     private long restarts;
@@ -280,6 +282,7 @@ final class PoolManager {
     // ------------------------------------------------------------------ under the lock
 
     private void enqueue(Job job) {
+        accepted++;
         if (job.future.isDone()) { // cancelled before it got here
             releaseSlot();
             count(job, false);
@@ -318,7 +321,8 @@ final class PoolManager {
     private Worker leastLoaded() {
         Worker best = null;
         for (Worker w : workers) {
-            if (w.state == State.READY && w.running.size() < o.load && (best == null || w.running.size() < best.running.size())) {
+            if (w.state == State.READY && w.running.size() < o.load && (best == null || w.running.size() < best.running.size())
+                    && !w.client.terminated().isDone()) { // its end is on its way (ended): send it nothing more
                 best = w;
             }
         }
@@ -349,15 +353,27 @@ final class PoolManager {
     private void send(Job job) {
         Worker w = job.worker;
         CompletableFuture<Object> result;
-        try {
-            result = w.client.call(job.args);
-        } catch (RuntimeException e) {
-            result = CompletableFuture.failedFuture(e);
+        if (job.future.isDone()) {
+            // cancelled or timed out before its call was made (its worker is being killed): no call
+            result = CompletableFuture.failedFuture(new CancellationException("the job ended before it was sent"));
+        } else {
+            try {
+                result = w.client.call(job.args);
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
         }
         if (w.unsent.decrementAndGet() == 0 && w.closeWanted) {
             closeClient(w); // retired while this call was on its way: it goes first
         }
-        // a call that fails at once (the worker gone meanwhile) is answered here, in this thread
+        if (result.isDone()) {
+            // failed at once (arguments that cannot be encoded, the worker gone): answered by another
+            // thread, or the next job dispatched by that answer would be sent, and fail, one level deeper
+            // in this thread's stack, and so on through the whole queue
+            CompletableFuture<Object> r = result;
+            COMPLETER.execute(() -> r.whenComplete((v, t) -> answered(w, job, v, t)));
+            return;
+        }
         result.whenComplete((v, t) -> {
             if (lock.isHeldByCurrentThread()) {
                 // completed by something the pool did under its lock: job callbacks must not run there
@@ -667,7 +683,9 @@ final class PoolManager {
     }
 
     private void checkTerminated() {
-        if (closing && queue.isEmpty() && workers.isEmpty() && !done) {
+        // every accepted job counted: a job dispatched just before its worker ended may still be on its
+        // way to a failed call (PoolManager.send), and must be counted before the pool says it is done
+        if (closing && queue.isEmpty() && workers.isEmpty() && completed + failed == accepted && !done) {
             done = true;
             thread.shutdown();
             afterUnlock.add(() -> terminated.complete(null)); // after any onError of the same change

@@ -99,6 +99,28 @@ class ForkPoolTest {
         assertThrows(RejectedExecutionException.class, () -> pool.call("echo", "late"));
     }
 
+    /** Not registered with the pool's serializer: a call with it cannot be encoded. */
+    static final class Unregistered {}
+
+    /** Jobs whose calls fail at once (in the sending thread) fail one by one, not by recursion through the queue. */
+    @Test
+    void manyJobsThatCannotBeEncodedFailAndThePoolGoesOn() throws Exception {
+        ForkPool pool = pool().max(1).load(2).build();
+        int n = 20_000; // a recursion of ~8 frames per job would overflow any thread's stack
+        List<CompletableFuture<Object>> bad = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            bad.add(pool.call("echo", new Unregistered()));
+        }
+        for (CompletableFuture<Object> f : bad) {
+            Throwable t = failure(f);
+            assertTrue(t instanceof RpcException && t.getMessage().contains("cannot encode"), String.valueOf(t));
+        }
+        assertEquals("fine", await(pool.call("echo", "fine")));
+        closeAndWait(pool);
+        assertEquals(n, pool.stats().failed());
+        assertEquals(1, pool.stats().completed());
+    }
+
     /** The Perl pool wedges here: max(1), its only worker is killed mid-job. */
     @Test
     void killedBusyWorkerFailsItsJobAndLaterJobsComplete() throws Exception {
