@@ -78,11 +78,13 @@ class ClassDataArchiveTest {
 
     private static void assertForkUses(Fork template, String archive) throws IOException {
         Fork f = template.fork().sendArg("x");
-        String[] args = ProcessHandle.of(f.pid().orElseThrow()).orElseThrow().info().arguments().orElseThrow();
-        String flag = Runtime.version().feature() >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
-        assertTrue(List.of(args).contains(flag + archive), List.of(args).toString());
         ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
         assertTrue(readLine(ch).endsWith("args=s:x"));
+        // read once the child runs (a process just spawned may not have its java command line yet)
+        String raw = new String(Files.readAllBytes(Paths.get("/proc/" + f.pid().orElseThrow() + "/cmdline")), StandardCharsets.UTF_8);
+        List<String> args = List.of(raw.split("\0"));
+        String flag = Runtime.version().feature() >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+        assertTrue(args.contains(flag + archive), args.toString());
         ch.close();
         assertEquals(OptionalInt.of(0), exitOf(f).exitCode());
     }
