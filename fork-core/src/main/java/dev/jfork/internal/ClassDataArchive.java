@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -115,7 +116,7 @@ final class ClassDataArchive {
             String problem = check(archive);
             if (problem == null) {
                 // marks it used for ArchiveCachePruner (access times may not be kept)
-                Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+                Files.setLastModifiedTime(archive, FileTime.fromMillis(System.currentTimeMillis()));
                 return archive;
             }
             LOG.log(System.Logger.Level.WARNING, "jfork: ignoring the unusable class-data archive " + archive + " ("
@@ -162,9 +163,7 @@ final class ClassDataArchive {
         Path classList = Paths.get(output + ".classlist");
         try {
             runTraining(classList, "-XX:DumpLoadedClassList=" + classList, required);
-            List<String> argv = withOptions("-Xshare:dump");
-            argv.add(2, "-XX:SharedClassListFile=" + classList);
-            argv.add(3, "-XX:SharedArchiveFile=" + output);
+            List<String> argv = withOptions("-Xshare:dump", "-XX:SharedClassListFile=" + classList, "-XX:SharedArchiveFile=" + output);
             argv.remove(argv.size() - 1); // the main class: a dumping JVM runs none
             Run run = start(argv, -1);
             int status = run.await();
@@ -220,9 +219,9 @@ final class ClassDataArchive {
     }
 
     /** The command prefix (java ... main class) with extra JVM options after the executable. */
-    private List<String> withOptions(String option) {
+    private List<String> withOptions(String... options) {
         List<String> argv = new ArrayList<>(commandPrefix);
-        argv.add(1, option);
+        argv.addAll(1, java.util.Arrays.asList(options));
         return argv;
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -95,14 +96,21 @@ final class PoolManager {
         boolean lost;
         ScheduledFuture<?> stopTimer;
         /** Calls dispatched to it and not made yet ({@link #toSend}); its client closes only after them. */
-        final java.util.concurrent.atomic.AtomicInteger unsent = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger unsent = new AtomicInteger();
         /** Retired: close the client once nothing is left unsent. */
         volatile boolean closeWanted;
-        final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Worker(int id, Fork fork) {
             this.id = id;
             this.fork = fork;
+        }
+
+        /** Ends its RPC client after the calls it was sent (once; from whichever thread sees the last one). */
+        void closeClient() {
+            if (closed.compareAndSet(false, true)) {
+                client.close();
+            }
         }
 
         @Override
@@ -138,7 +146,7 @@ final class PoolManager {
      * each of them parked and woken per job; PoolBench {@code pool}). Guarded by the lock.
      */
     private final ArrayDeque<Job> toSend = new ArrayDeque<>();
-    private final java.util.concurrent.atomic.AtomicBoolean shutdownStarted = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean shutdownStarted = new AtomicBoolean();
 
     // guarded by lock
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -364,7 +372,7 @@ final class PoolManager {
             }
         }
         if (w.unsent.decrementAndGet() == 0 && w.closeWanted) {
-            closeClient(w); // retired while this call was on its way: it goes first
+            w.closeClient(); // retired while this call was on its way: it goes first
         }
         if (result.isDone()) {
             // failed at once (arguments that cannot be encoded, the worker gone): answered by another
@@ -467,15 +475,8 @@ final class PoolManager {
             cancelStop(w);
             w.closeWanted = true;
             if (w.unsent.get() == 0) {
-                closeClient(w);
+                w.closeClient();
             } // else the thread making its last dispatched call closes it (send)
-        }
-    }
-
-    /** Ends a worker's RPC client after the calls it was sent (once; from whichever thread sees the last one). */
-    private static void closeClient(Worker w) {
-        if (w.closed.compareAndSet(false, true)) {
-            w.client.close();
         }
     }
 

@@ -197,7 +197,7 @@ public final class FrameWriter {
             tail = null;
         }
         queued += total;
-        charged += Frames.HEADER + (long) length + WRITE_OVERHEAD;
+        charged += charge(length);
     }
 
     /** The chunk at the end of the queue, with at least {@code n} free bytes. */
