@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.jfork.internal.DaemonThreads;
 import dev.jfork.internal.EarlyTemplate;
@@ -241,20 +243,38 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * The process id, for every process (not only direct children). For a fork it may wait until
-     * the template has started the process; empty if it could not be started or the process was
-     * adopted with {@link #fromFd(int)}.
+     * The process id, for every process (not only direct children). A fork's pid is known once its
+     * template has started (or handed over) the process; this waits for that, at most
+     * {@link JvmSpec.Builder#exitTimeout(java.time.Duration) exitTimeout}, and is empty if the process
+     * could not be started, is not known by then, or was adopted with {@link #fromFd(int)}. Use
+     * {@link #pidNow()} where waiting is not wanted (in a callback, a log line).
      */
     public OptionalLong pid() {
         try {
-            long p = link.pid.get();
+            long p = link.pid.get(link.spec.exitTimeout().toNanos(), TimeUnit.NANOSECONDS);
             return p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return OptionalLong.empty();
-        } catch (ExecutionException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /** The process id if it is known now (see {@link #pid()}); never waits. */
+    public OptionalLong pidNow() {
+        Long p = link.pid.getNow(null);
+        return p != null && p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
+    }
+
+    /**
+     * Kills the process with {@code SIGKILL}: now, or as soon as its pid is known (a fork its
+     * template has not started yet). Works before and after {@link #run}; does nothing if the
+     * process has ended or was adopted with {@link #fromFd(int)}. Its end is reported by
+     * {@link #onExit()} as usual.
+     */
+    public void kill() {
+        link.kill();
     }
 
     /**

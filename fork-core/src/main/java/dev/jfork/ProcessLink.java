@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.jfork.internal.ArchiveCachePruner;
 import dev.jfork.internal.DaemonThreads;
 import dev.jfork.internal.FdChannel;
+import dev.jfork.internal.FdPassing;
 import dev.jfork.internal.Lifeline;
 import dev.jfork.internal.Native;
 import dev.jfork.internal.Protocol;
@@ -79,6 +80,8 @@ final class ProcessLink {
     private volatile IOException writeFailure;
     private volatile String childError;
     private volatile String startFailure;
+    /** What run fails with after a start failure, when there is more to say than startFailure (null otherwise). */
+    private volatile CompletableFuture<ForkException> failureReport;
 
     private ProcessLink(JvmSpec spec, boolean adopted) {
         this.spec = spec;
@@ -135,15 +138,15 @@ final class ProcessLink {
         int id = nextForkId.incrementAndGet();
         synchronized (lock) {
             requirePreparing("fork");
-            if (writeFailure != null || readerDone || startFailure != null) {
-                child.startFailed("the template process is gone" + (exit.isDone() ? " (" + exit.getNow(null) + ")" : ""));
+            if (writeFailure == null && !readerDone && startFailure == null) {
+                forks.put(id, child);
+                readerWanted = true;
+                write(Protocol.frame(Protocol.FORK, Protocol.ints(id)), null);
+                startReaderIfConnected();
                 return child;
             }
-            forks.put(id, child);
-            readerWanted = true;
-            write(Protocol.frame(Protocol.FORK, Protocol.ints(id)), null);
-            startReaderIfConnected();
         }
+        child.templateEnded(this); // outside the lock: it completes the child's futures
         return child;
     }
 
@@ -279,24 +282,24 @@ final class ProcessLink {
     }
 
     private CompletableFuture<ForkChannel> runNow(String function) {
+        CompletableFuture<ForkChannel> r = new CompletableFuture<>();
         synchronized (lock) {
             requirePreparing("run");
             state = State.RUN_REQUESTED;
             runFunction = function;
-            running = new CompletableFuture<>();
-            if (startFailure != null) {
-                failRun();
-                return running;
+            running = r;
+            if (startFailure == null) {
+                write(Protocol.frame(Protocol.RUN, function), null);
+                if (!readerDone) {
+                    readerWanted = true;
+                    startReaderIfConnected();
+                    return r;
+                }
+                // else the reader (started by a fork) has already seen this process end
             }
-            write(Protocol.frame(Protocol.RUN, function), null);
-            if (readerDone) {
-                failRun(); // the reader (started by a fork) has already seen this process end
-                return running;
-            }
-            readerWanted = true;
-            startReaderIfConnected();
-            return running;
         }
+        failRun(r); // outside the lock: completing the future runs the caller's callbacks
+        return r;
     }
 
     /** The raw control socket, after everything queued was written; this link is done with it. */
@@ -406,8 +409,20 @@ final class ProcessLink {
                 }
                 switch (f.type) {
                     case Protocol.FORKED: {
-                        int[] fds = ch.receiveFds(2);
                         ProcessLink child = forks.get(f.u32(0));
+                        int[] fds;
+                        try {
+                            fds = ch.receiveFds(2);
+                        } catch (FdPassing.DescriptorsDroppedException e) {
+                            // this program is out of descriptors: only this fork is lost (it reads end
+                            // of stream and exits; its EXITED reply still comes), the template lives on
+                            if (child != null) {
+                                long childPid = f.u32(4);
+                                String why = "cannot take over the new process " + childPid + ": " + e.getMessage();
+                                DaemonThreads.execute(() -> child.handOverFailed(childPid, why));
+                            }
+                            break;
+                        }
                         if (child == null) {
                             closeAll(fds);
                         } else {
@@ -418,14 +433,17 @@ final class ProcessLink {
                     case Protocol.EXITED: {
                         ProcessLink child = forks.remove(f.u32(0));
                         if (child != null) {
-                            child.exit.complete(ForkExit.fromWaitStatus(f.u32(4)));
+                            // the caller's onExit callbacks must not run on (and perhaps block) this reader
+                            ForkExit e = ForkExit.fromWaitStatus(f.u32(4));
+                            DaemonThreads.execute(() -> child.exit.complete(e));
                         }
                         break;
                     }
                     case Protocol.FORK_FAILED: {
                         ProcessLink child = forks.remove(f.u32(0));
                         if (child != null) {
-                            child.startFailed("the template could not start the process: " + f.utf8(4));
+                            String why = "the template could not start the process: " + f.utf8(4);
+                            DaemonThreads.execute(() -> child.startFailed(why, -1L, null)); // its run callbacks: not on this reader
                         }
                         break;
                     }
@@ -511,13 +529,15 @@ final class ProcessLink {
 
     private void readerEnded(FdChannel ch) {
         List<ProcessLink> orphans;
+        CompletableFuture<ForkChannel> r;
         synchronized (lock) {
             orphans = stopReporting();
-            if (running != null) {
-                failRun();
-            }
+            r = running;
         }
         orphanForks(orphans);
+        if (r != null) {
+            failRun(r);
+        }
         ch.close();
         killIfStillAliveLater();
     }
@@ -540,11 +560,28 @@ final class ProcessLink {
     private void orphanForks(List<ProcessLink> orphans) {
         for (ProcessLink child : orphans) {
             if (!child.pid.isDone()) {
-                child.startFailed("the template process ended before starting it" + (exit.isDone() ? " (" + exit.getNow(null) + ")" : ""));
+                child.templateEnded(this);
             } else if (!child.exit.isDone()) {
                 child.watchFromOutside();
             }
         }
+    }
+
+    /**
+     * Its template ended (or was found gone) before starting this fork: it fails with the
+     * template's own report, exit status and last stderr lines, which are waited for (at most the
+     * exit timeout) without holding anything.
+     */
+    private void templateEnded(ProcessLink t) {
+        String who = "the template process " + t.pidText();
+        CompletableFuture<ForkException> why = t.exit.copy()
+                .completeOnTimeout(null, spec.exitTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .thenCompose(e -> t.stderrTail().finished().copy()
+                        .completeOnTimeout(t.stderrTail().lines(), spec.exitTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .thenApply(lines -> new ForkException("jfork: " + who + " ended before starting this fork"
+                                + (t.childError != null ? " (below: the template's own report, exit and stderr)" : ""),
+                                t.childError, e, lines, null)));
+        startFailed(who + " ended before starting it", -1L, why);
     }
 
     /** Observes the end of a process this program cannot reap (its template is gone). */
@@ -557,34 +594,69 @@ final class ProcessLink {
         }
     }
 
-    /** The fork could not be started at all. */
-    private void startFailed(String reason) {
+    /**
+     * The fork could not be started, or not taken over: nothing queued for it will be sent. Its pid
+     * is completed first, then its other futures, outside the lock, so that callbacks may ask for
+     * anything. {@code why} (null: a plain exception with {@code reason}) is what run fails with.
+     */
+    private void startFailed(String reason, long knownPid, CompletableFuture<ForkException> why) {
+        CompletableFuture<ForkChannel> r;
+        List<int[]> queuedFds;
         synchronized (lock) {
             startFailure = reason;
-            closeQueued();
-            if (running != null) {
-                failRun();
-            }
+            failureReport = why;
+            queuedFds = takeQueuedFds();
+            r = running;
         }
-        pid.complete(-1L);
-        exit.complete(ForkExit.unknown("never started: " + reason));
+        for (int[] fds : queuedFds) {
+            closeAll(fds);
+        }
+        pid.complete(knownPid);
+        if (knownPid <= 0) {
+            exit.complete(ForkExit.unknown("never started: " + reason));
+        } // else it was started: its template reports its exit
         attached.complete(null);
+        if (r != null) {
+            failRun(r);
+        }
+    }
+
+    /** The template started this fork, but its sockets could not be received (see the FORKED reply). */
+    private void handOverFailed(long childPid, String reason) {
+        startFailed(reason, childPid, null);
     }
 
     private void closeQueued() {
+        for (int[] fds : takeQueuedFds()) {
+            closeAll(fds);
+        }
+    }
+
+    /** Empties the queue, returning the descriptors it held (to be closed). Caller holds the lock. */
+    private List<int[]> takeQueuedFds() {
+        List<int[]> fds = new ArrayList<>();
         for (Object o : pending) {
             if (o instanceof int[]) {
-                closeAll((int[]) o);
+                fds.add((int[]) o);
             }
         }
         pending.clear();
+        return fds;
     }
 
-    /** Fails the pending run future with everything known about the process's end. Caller holds the lock. */
-    private void failRun() {
-        CompletableFuture<ForkChannel> r = running;
+    /**
+     * Fails the run future {@code r} with everything known about the process's end. Never called
+     * with the lock held: the future may complete in this thread, and its callbacks are the caller's.
+     */
+    private void failRun(CompletableFuture<ForkChannel> r) {
         if (startFailure != null) {
-            r.completeExceptionally(new ForkException("jfork: " + startFailure, null, null, List.of(), null));
+            CompletableFuture<ForkException> why = failureReport;
+            if (why == null) {
+                r.completeExceptionally(new ForkException("jfork: " + startFailure, null, null, List.of(), null));
+            } else {
+                why.whenComplete((e, t) -> r.completeExceptionally(e != null ? e
+                        : new ForkException("jfork: " + startFailure, null, null, List.of(), t)));
+            }
             return;
         }
         killIfStillAliveLater();
@@ -615,6 +687,18 @@ final class ProcessLink {
     /** The last stderr lines once the stderr pipe reached end of stream (empty if this program has no pipe). */
     CompletableFuture<List<String>> stderrLines() {
         return attached.thenCompose(v -> stderrTail().finished());
+    }
+
+    /** Kills the process now, or once its pid is known; nothing once it has ended. */
+    void kill() {
+        if (adopted) {
+            return;
+        }
+        pid.thenAccept(p -> {
+            if (p > 0 && !exit.isDone()) {
+                Native.kill(p, Native.SIGKILL);
+            }
+        });
     }
 
     private void killIfStillAlive() {

@@ -87,7 +87,11 @@ public final class FdPassing {
         int[] fds = collect(control, msg.getLong(40));
         String problem = null;
         if ((msg.getInt(48) & Native.MSG_CTRUNC) != 0) {
-            problem = "descriptor message truncated";
+            // the kernel could not install them: this process has no free descriptor (our buffer has room for more)
+            for (int fd : fds) {
+                Native.closeQuietly(fd);
+            }
+            throw new DescriptorsDroppedException(expected, fds.length);
         } else if (data.getByte(0) != 0) {
             problem = "descriptor byte is 0x" + Integer.toHexString(data.getByte(0) & 0xff) + ", expected 0x00";
         } else if (fds.length != expected) {
@@ -100,6 +104,20 @@ public final class FdPassing {
             throw new Protocol.MalformedFrameException(problem);
         }
         return fds;
+    }
+
+    /**
+     * The descriptors of a message were dropped by the kernel (the message arrived with
+     * {@code MSG_CTRUNC}) because this process had no free descriptor number: not a protocol error,
+     * the stream stays in step. Those that did arrive have been closed.
+     */
+    public static final class DescriptorsDroppedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DescriptorsDroppedException(int expected, int arrived) {
+            super("the " + expected + " descriptor(s) it was sent with were dropped (" + arrived + " arrived and were closed): "
+                    + Native.describeErrno(Native.EMFILE));
+        }
     }
 
     private static int[] collect(Pointer control, long controlLength) {

@@ -42,7 +42,10 @@ public final class Native {
     public static final int EBADF = 9;
     public static final int ECHILD = 10;
     public static final int EAGAIN = 11;
+    public static final int EMFILE = 24;
+    public static final int ENFILE = 23;
     public static final int EPIPE = 32;
+    public static final int RLIMIT_NOFILE = 7;
     public static final int ECONNRESET = 104;
     public static final int SIGKILL = 9;
 
@@ -79,6 +82,8 @@ public final class Native {
         int kill(int pid, int sig);
 
         String strerror(int errnum);
+
+        int getrlimit(int resource, @Out long[] rlim);
 
         int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
 
@@ -135,7 +140,25 @@ public final class Native {
 
     public static ErrnoException error(String operation) {
         int errno = errno();
-        return new ErrnoException(operation, errno, libc().strerror(errno));
+        return new ErrnoException(operation, errno, describeErrno(errno));
+    }
+
+    /**
+     * strerror, with what to do about running out of descriptors: EMFILE names this process's
+     * limit (which needs no descriptor to find out), ENFILE the system's.
+     */
+    public static String describeErrno(int errno) {
+        String text = libc().strerror(errno);
+        if (errno == EMFILE) {
+            long[] limit = new long[2];
+            String soft = libc().getrlimit(RLIMIT_NOFILE, limit) == 0 ? String.valueOf(limit[0]) : "unknown";
+            return text + " (EMFILE: this process has no free file descriptor; its limit, ulimit -n, is " + soft
+                    + "; close descriptors or raise the limit)";
+        }
+        if (errno == ENFILE) {
+            return text + " (ENFILE: the system-wide limit of open files, fs.file-max, is reached)";
+        }
+        return text;
     }
 
     /** An {@link IOException} that remembers the errno of the failed call. */
@@ -228,7 +251,7 @@ public final class Native {
             if (errno == ECONNRESET) {
                 return -1;
             }
-            throw new ErrnoException("read", errno, libc().strerror(errno));
+            throw new ErrnoException("read", errno, describeErrno(errno));
         }
     }
 
@@ -248,7 +271,7 @@ public final class Native {
             if (errno == EINTR) {
                 continue;
             }
-            throw new ErrnoException("write", errno, libc().strerror(errno));
+            throw new ErrnoException("write", errno, describeErrno(errno));
         }
     }
 

@@ -43,9 +43,11 @@ import dev.jfork.rpc.RpcException;
  * pool. A job answered by its worker is counted in {@link #stats()} before its future completes; a
  * job that timed out or was cancelled, once its worker's end has been seen.
  *
- * <p>If workers cannot start (three in a row die before their init is done), the queued jobs fail
- * with the reason and no worker is started for {@code idle} until the next call; each new call
- * tries again.
+ * <p>If workers cannot start ({@link Builder#maxStartFailures} in a row die before their init is
+ * done), the queued jobs fail with the reason and no worker is started for {@code idle} until the
+ * next call; each new call tries again, after the {@linkplain Builder#restartBackoff restart
+ * backoff}. If the template itself is gone (it died while booting, say), the queued jobs fail with
+ * the template's own report, and so does every later job, at once.
  */
 public final class ForkPool implements AutoCloseable {
     /** CONTROL kinds between pool workers and the pool (over fork-rpc's CONTROL frames). */
@@ -157,6 +159,10 @@ public final class ForkPool implements AutoCloseable {
         QueueFullPolicy queueFullPolicy = QueueFullPolicy.BLOCK;
         int maxJobsPerWorker = 0;
         Duration jobTimeout;
+        int maxStartFailures = 3;
+        Duration restartBackoffInitial = Duration.ofMillis(100);
+        Duration restartBackoffMax = Duration.ofSeconds(10);
+        Duration exitTimeout = Duration.ofSeconds(10);
         final List<Class<?>> registrations = new ArrayList<>();
 
         private Builder(Fork template, String function) {
@@ -270,6 +276,46 @@ public final class ForkPool implements AutoCloseable {
                 throw new IllegalArgumentException("jobTimeout must be positive: " + timeout);
             }
             this.jobTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * After this many workers in a row fail to start (they die before their init is done), the
+         * queued jobs fail with the last worker's reason (default 3). A template that is gone
+         * (died, closed or run) fails them at once, and every later job too.
+         */
+        public Builder maxStartFailures(int failures) {
+            if (failures < 1) {
+                throw new IllegalArgumentException("maxStartFailures < 1: " + failures);
+            }
+            this.maxStartFailures = failures;
+            return this;
+        }
+
+        /**
+         * After a worker fails to start, the next start waits {@code initial}, doubling with every
+         * further failure in a row, up to {@code max} (defaults 100 ms and 10 s; never less than
+         * {@link #start(Duration)}); a worker that starts resets it.
+         */
+        public Builder restartBackoff(Duration initial, Duration max) {
+            this.restartBackoffInitial = requireNotNegative(initial, "restartBackoff initial");
+            this.restartBackoffMax = requireNotNegative(max, "restartBackoff max");
+            if (max.compareTo(initial) < 0) {
+                throw new IllegalArgumentException("restartBackoff max " + max + " < initial " + initial);
+            }
+            return this;
+        }
+
+        /**
+         * How long {@link ForkPool#closeNow()} waits for the killed workers to end (default 10 s).
+         * A worker not gone by then (its template never handed it over, say) is left behind with a
+         * warning, its jobs fail, and the pool terminates.
+         */
+        public Builder exitTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("exitTimeout must be positive: " + timeout);
+            }
+            this.exitTimeout = timeout;
             return this;
         }
 

@@ -45,8 +45,6 @@ import dev.jfork.rpc.RpcOptions;
 final class PoolManager {
     private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
     private static final AtomicInteger POOLS = new AtomicInteger();
-    /** After this many workers in a row die before they are ready, the queued jobs fail with that error. */
-    private static final int START_FAILURES_TOLERATED = 3;
 
     private enum State { STARTING, READY, RETIRING }
 
@@ -155,6 +153,8 @@ final class PoolManager {
     private long lastStart = Long.MIN_VALUE / 2;
     private ScheduledFuture<?> startTimer;
     private int startFailures;
+    /** Set when the template cannot fork any more (it died, was closed or run): every job fails with it. */
+    private RpcException templateGone;
     /** Jobs enqueued; the pool terminates only when each of them is counted completed or failed. */
     private long accepted;
     private long completed;
@@ -302,12 +302,21 @@ final class PoolManager {
             failLater(job, new CancellationException("the pool was closed with closeNow()"));
             return;
         }
+        if (templateGone != null && workers.isEmpty()) { // no worker can start, none is left to run it
+            releaseSlot();
+            count(job, false);
+            failLater(job, templateGone);
+            return;
+        }
         queue.addLast(job);
         schedule();
     }
 
     /** Sends queued jobs to the least-loaded ready workers; starts a worker if they are all full. */
     private void schedule() {
+        if (templateGone != null && workers.isEmpty()) {
+            failQueued(templateGone); // nothing can run them any more
+        }
         while (!queue.isEmpty()) {
             Worker w = leastLoaded();
             if (w == null) {
@@ -484,7 +493,7 @@ final class PoolManager {
 
     /** Starts a worker if jobs wait, all ready workers are full, and max and the start delay allow. */
     private void maybeStartWorker() {
-        if (queue.isEmpty() || workers.size() >= o.max || closingNow) {
+        if (queue.isEmpty() || workers.size() >= o.max || closingNow || templateGone != null) {
             return;
         }
         int startingCapacity = 0;
@@ -501,7 +510,7 @@ final class PoolManager {
 
     private void startWorkerWhenAllowed() {
         long now = System.nanoTime();
-        long next = lastStart + o.start.toNanos();
+        long next = lastStart + startDelay();
         if (now >= next) {
             startWorker();
         } else if (startTimer == null || startTimer.isDone()) {
@@ -511,6 +520,19 @@ final class PoolManager {
                 keepIdleWorkers();
             }, next - now);
         }
+    }
+
+    /**
+     * The time between two starts: {@code start}, or after workers failed to start, the restart
+     * backoff, doubling with each failure in a row (no tight loop of JVM starts that all fail).
+     */
+    private long startDelay() {
+        long delay = o.start.toNanos();
+        if (startFailures > 0) {
+            long backoff = o.restartBackoffInitial.toNanos() << Math.min(startFailures - 1, 30);
+            delay = Math.max(delay, Math.min(backoff, o.restartBackoffMax.toNanos()));
+        }
+        return delay;
     }
 
     /** Keeps at least {@code idle} workers (started one per start delay). */
@@ -524,7 +546,7 @@ final class PoolManager {
                 active++;
             }
         }
-        if (active < o.idle && startFailures < START_FAILURES_TOLERATED) {
+        if (active < o.idle && startFailures < o.maxStartFailures && templateGone == null) {
             startWorkerWhenAllowed(); // one now, the next when the start delay allows (via the timer)
         }
     }
@@ -535,8 +557,7 @@ final class PoolManager {
         try {
             fork = o.template.fork().sendArg(PoolWorker.MARKER + (o.init == null ? "" : o.init));
         } catch (RuntimeException e) {
-            // the template was closed or run: no worker can ever start, so waiting jobs fail now
-            startFailures = START_FAILURES_TOLERATED - 1;
+            // the template was closed or run: no worker can ever start (startFailed sees it is not alive)
             startFailed(null, new RpcException(RpcException.Kind.WORKER_LOST, "cannot fork a pool worker: " + e.getMessage(),
                     null, List.of(), e));
             return;
@@ -600,18 +621,31 @@ final class PoolManager {
 
     private void startFailed(Worker w, Throwable cause) {
         restarts++;
-        if (++startFailures >= START_FAILURES_TOLERATED && !queue.isEmpty()) {
-            // workers cannot start: waiting would be forever, so the queued jobs fail with the reason
-            LOG.log(Level.WARNING, "jfork pool: {0} workers in a row failed to start; failing {1} queued jobs",
-                    startFailures, queue.size());
-            RpcException e = cause instanceof RpcException ? (RpcException) cause
-                    : new RpcException(RpcException.Kind.WORKER_LOST, "pool workers cannot start: " + cause, null, List.of(), cause);
-            while (!queue.isEmpty()) {
-                Job job = queue.pollFirst();
-                releaseSlot();
-                failLater(job, e);
-                count(job, false);
+        startFailures++;
+        RpcException e = cause instanceof RpcException ? (RpcException) cause
+                : new RpcException(RpcException.Kind.WORKER_LOST, "pool workers cannot start: " + cause, null, List.of(), cause);
+        if (!o.template.isAlive()) {
+            // the template died (its reason is in e), or was closed or run: no worker will ever
+            // start, so once no worker is left the queued jobs and every later one fail with the
+            // reason, at once (see schedule)
+            templateGone = e;
+            if (workers.isEmpty()) {
+                failQueued(e);
             }
+        } else if (startFailures >= o.maxStartFailures) {
+            // the jobs' futures carry the reason: a log line would only say it again
+            LOG.log(Level.DEBUG, "jfork pool: {0} worker(s) in a row failed to start; failing {1} queued jobs", startFailures,
+                    queue.size());
+            failQueued(e);
+        } // else try again, after the restart backoff
+    }
+
+    private void failQueued(Throwable e) {
+        while (!queue.isEmpty()) {
+            Job job = queue.pollFirst();
+            releaseSlot();
+            failLater(job, e);
+            count(job, false);
         }
     }
 
@@ -663,14 +697,14 @@ final class PoolManager {
     }
 
     private void beginShutdown(boolean now) {
+        if (now && !closingNow) {
+            // killed workers end at once, but one whose template never hands it over would not:
+            // after exitTimeout the pool gives up on what is left and terminates
+            later(this::abandonWorkers, o.exitTimeout.toNanos());
+        }
         if (now) {
             closingNow = true;
-            while (!queue.isEmpty()) {
-                Job job = queue.pollFirst();
-                releaseSlot();
-                failLater(job, new CancellationException("the pool was closed with closeNow()"));
-                count(job, false);
-            }
+            failQueued(new CancellationException("the pool was closed with closeNow()"));
             for (Worker w : new ArrayList<>(workers)) {
                 kill(w);
             }
@@ -681,6 +715,25 @@ final class PoolManager {
             }
         }
         schedule();
+    }
+
+    /** closeNow's deadline: workers not gone by now are left behind (killed once more), their jobs failed. */
+    private void abandonWorkers() {
+        for (Worker w : new ArrayList<>(workers)) {
+            LOG.log(Level.WARNING, "jfork pool: {0} did not end within exitTimeout {1} after closeNow(); leaving it", w, o.exitTimeout);
+            workers.remove(w);
+            cancelStop(w);
+            w.fork.kill();
+            for (Job job : w.running) {
+                if (job.timer != null) {
+                    job.timer.cancel(false);
+                }
+                count(job, false);
+                failLater(job, new CancellationException("the pool was closed with closeNow() and " + w + " did not end"));
+            }
+            w.running.clear();
+        }
+        checkTerminated();
     }
 
     private void checkTerminated() {

@@ -28,7 +28,8 @@ public interface RpcClient extends AutoCloseable {
      * result (cast unchecked to {@code T}) on the thread that reads the connection (see
      * {@link RpcOptions}); a thread waiting in its {@code get()} or {@code join()} may read the
      * connection itself, so a sequential caller is woken by the socket directly (a timed
-     * {@code get} only waits). It fails with an
+     * {@code get} only waits, except in a callback on the connection's reader thread, where it reads
+     * too: so a callback may make a call and wait for it). It fails with an
      * {@link RpcException}: {@link RpcException.Kind#REMOTE} if the function threw (only this call
      * fails), {@link RpcException.Kind#WORKER_LOST} if the worker died or could not start first,
      * {@link RpcException.Kind#LOCAL} at once if the client is closed or the arguments cannot be

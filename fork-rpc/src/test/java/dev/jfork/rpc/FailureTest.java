@@ -157,12 +157,59 @@ class FailureTest {
     void missingOrMismatchedFunctionsFailTheWorker() {
         RpcException missing = awaitFailure(Rpc.run(Fork.create(), W + "nope", RpcOptions.builder().onError(e -> {}).build()).call());
         assertTrue(missing.getMessage().contains("has no public static Object nope(Object... args)"), missing.getMessage());
+        assertEquals(1, occurrences(missing.getMessage(), "has no public static Object nope"), "said more than once: " + missing.getMessage());
+        assertFalse(missing.getMessage().contains("Methods$NotFound"), "an internal class in the message: " + missing.getMessage());
         RpcException mismatch = awaitFailure(Rpc.run(Fork.create(), W + "asyncEcho", RpcOptions.builder().onError(e -> {}).build())
                 .call());
         assertTrue(mismatch.getMessage().contains("declared for the async backend"), mismatch.getMessage());
         RpcException noClass = awaitFailure(Rpc.run(Fork.create(), "no.such.Cls.fn", RpcOptions.builder().onError(e -> {}).build())
                 .call());
         assertTrue(noClass.getMessage().contains("class no.such.Cls not found"), noClass.getMessage());
+    }
+
+    static int occurrences(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * A failure the caller's future carries is not logged as well (no onError handler here): only
+     * what nobody can observe is. Checked on the "dev.jfork.rpc" logger.
+     */
+    @Test
+    void failuresThatAFutureCarriesAreNotLogged() {
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.jfork.rpc");
+        List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    logged.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(h);
+        try {
+            RpcClient rpc = Rpc.run(Fork.create(), W + "nope");
+            RpcException e = awaitFailure(rpc.call());
+            assertTrue(e.getMessage().contains("has no public static Object nope"), e.getMessage());
+            awaitFailure(rpc.terminated());
+            RpcClient dead = Rpc.run(Fork.create(), W + "echo", RpcOptions.builder().init(W + "initFails").build());
+            awaitFailure(dead.call("x"));
+            awaitFailure(dead.terminated());
+            assertEquals(List.of(), logged.stream().map(java.util.logging.LogRecord::getMessage).collect(java.util.stream.Collectors.toList()));
+        } finally {
+            jul.removeHandler(h);
+        }
     }
 
     /** A worker that exits on its own while idle: status 0 is a clean end (onDestroy), anything else an error. */

@@ -20,6 +20,24 @@ class PayloadTest {
     private static final String W = "dev.jfork.rpc.Workers.";
     private static final int MIB = 1 << 20;
 
+    /** An argument class that nobody registered (Kryo requires registration). */
+    public static final class Unregistered {
+        public int value = 7;
+    }
+
+    /** Sending an unregistered class names jfork's fix, not Kryo's {@code kryo.register(...)}. */
+    @Test
+    void anUnregisteredClassNamesTheBuilderMethodThatRegistersIt() {
+        RpcClient rpc = Rpc.run(Fork.create(), W + "length", RpcOptions.defaults());
+        RpcException e = awaitFailure(rpc.call(new Unregistered()));
+        assertEquals(RpcException.Kind.LOCAL, e.kind());
+        assertTrue(e.getMessage().contains("RpcOptions.Builder.register(" + Unregistered.class.getName() + ".class)"), e.getMessage());
+        assertTrue(e.getMessage().contains("ForkPool.Builder.register"), e.getMessage());
+        assertTrue(!e.getMessage().contains("kryo.register"), e.getMessage());
+        rpc.close();
+        await(rpc.terminated());
+    }
+
     @Test
     void emptyOneMebibyteAndLargePayloadsWithKryo() {
         RpcClient rpc = Rpc.run(Fork.create(), W + "length", RpcOptions.defaults());

@@ -147,26 +147,31 @@ final class Connection {
                     + " bytes, more than the maximum frame size " + maxFrame + " (RpcOptions.Builder.maxFrameSize)", null, null, null));
             return (CompletableFuture<T>) f;
         }
-        FrameWriter.Flush flush;
+        FrameWriter.Flush flush = null;
+        boolean closed;
+        boolean ended;
         synchronized (lock) {
-            if (state == State.CLOSING || (state == State.ENDED && closeRequested)) {
-                f.completeExceptionally(new RpcException(Kind.LOCAL, "the RPC client is closed", null, null, null));
-                return (CompletableFuture<T>) f;
+            // a refused call's future is completed after the lock is released, like every jfork future
+            closed = state == State.CLOSING || (state == State.ENDED && closeRequested);
+            ended = state == State.ENDED;
+            if (!closed && !ended) {
+                int id = newId();
+                // where the frame ends in the writer's charged stream (all frames are appended under this lock);
+                // set before the call is visible to the reader, which acknowledges it when the reply arrives
+                f.end = writer.position() + FrameWriter.charge(body.length);
+                pending.put(id, f);
+                int before = inFlight.getAndIncrement();
+                writer.send(Frames.CALL, id, body, FrameWriter.Flush.HOLD);
+                flush = before < INLINE_CALLS ? FrameWriter.Flush.NOW : FrameWriter.Flush.LATER;
             }
-            if (state == State.ENDED) {
-                ending.thenAccept(f::completeExceptionally);
-                return (CompletableFuture<T>) f;
-            }
-            int id = newId();
-            // where the frame ends in the writer's charged stream (all frames are appended under this lock);
-            // set before the call is visible to the reader, which acknowledges it when the reply arrives
-            f.end = writer.position() + FrameWriter.charge(body.length);
-            pending.put(id, f);
-            int before = inFlight.getAndIncrement();
-            writer.send(Frames.CALL, id, body, FrameWriter.Flush.HOLD);
-            flush = before < INLINE_CALLS ? FrameWriter.Flush.NOW : FrameWriter.Flush.LATER;
         }
-        writer.kick(flush); // NOW: in this thread if within INLINE_LIMIT and nobody else is writing
+        if (closed) {
+            f.completeExceptionally(new RpcException(Kind.LOCAL, "the RPC client is closed", null, null, null));
+        } else if (ended) {
+            ending.thenAccept(f::completeExceptionally);
+        } else {
+            writer.kick(flush); // NOW: in this thread if within INLINE_LIMIT and nobody else is writing
+        }
         return (CompletableFuture<T>) f;
     }
 
@@ -210,10 +215,7 @@ final class Connection {
     }
 
     void kill() {
-        OptionalLong pid = fork.pid();
-        if (pid.isPresent()) {
-            ProcessHandle.of(pid.getAsLong()).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        fork.kill(); // now, or once the template has started it
     }
 
     int inFlight() {
@@ -319,6 +321,11 @@ final class Connection {
         }
     }
 
+    /** Whether this thread is the one reading (and dispatching) this connection's frames now. */
+    boolean isReadingThread() {
+        return readLock.isHeldByCurrentThread();
+    }
+
     private void wakeWaiters() {
         if (waiting > 0) {
             synchronized (waitLock) {
@@ -387,8 +394,8 @@ final class Connection {
                 }
                 RpcFuture f = answered(id, "ERROR");
                 if (f != null) {
-                    f.completeExceptionally(new RpcException(Kind.REMOTE, "call failed in worker " + pidText() + ": "
-                            + (report.context != null ? report.context + ": " : "") + report.error, null, null, report.error));
+                    f.completeExceptionally(new RpcException(Kind.REMOTE, "call failed in worker " + pidText() + ": " + report.describe(),
+                            null, null, report.error));
                 }
                 return;
             }
@@ -475,7 +482,9 @@ final class Connection {
         }
         RpcException e = failure(calls.size(), closed, protocolError, readError, startFailure, report, exit);
         ending.complete(e);
-        report(e);
+        // pending calls and every later call fail with it (a worker that could not start fails the
+        // calls made afterwards): only the death of an idle worker is news nobody else will see
+        report(e, calls.isEmpty() && startFailure == null);
         for (RpcFuture f : calls) {
             f.completeExceptionally(e);
         }
@@ -488,8 +497,9 @@ final class Connection {
         String who = "jfork-rpc worker " + pidText();
         String pendingText = calls == 0 ? "no calls pending" : calls == 1 ? "1 call pending" : calls + " calls pending";
         if (startFailure != null) {
+            // no pid to name and no calls to count: it never ran; what the fork says is the whole story
             ForkException fe = startFailure instanceof ForkException ? (ForkException) startFailure : null;
-            return new RpcException(Kind.WORKER_LOST, who + " could not be started (" + pendingText + "): " + startFailure.getMessage(),
+            return new RpcException(Kind.WORKER_LOST, "jfork-rpc worker could not be started: " + startFailure.getMessage(),
                     fe == null ? null : fe.exit().orElse(null), fe == null ? null : fe.stderrTail(), startFailure);
         }
         StringBuilder b = new StringBuilder(who);
@@ -499,8 +509,7 @@ final class Connection {
             kind = Kind.PROTOCOL;
             b.append(": protocol error: ").append(protocolError).append("; connection closed (").append(pendingText).append(')');
         } else if (report != null) {
-            b.append(" failed: ").append(report.context != null ? report.context + ": " : "").append(report.error)
-                    .append(" (").append(pendingText).append(')');
+            b.append(" failed: ").append(report.describe()).append(" (").append(pendingText).append(')');
             cause = report.error;
         } else if (calls > 0) {
             b.append(" ended with ").append(pendingText);
@@ -553,7 +562,7 @@ final class Connection {
             ForkExit e = fork.onExit().get(EXIT_WAIT_MS, TimeUnit.MILLISECONDS);
             return new ExitWait(e, null);
         } catch (TimeoutException e) {
-            OptionalLong pid = fork.pid();
+            OptionalLong pid = fork.pidNow();
             boolean alive = pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
             if (!alive) {
                 return new ExitWait(null, "ended, exit status not reported within " + EXIT_WAIT_MS / 1000 + " s");
@@ -572,10 +581,20 @@ final class Connection {
     }
 
     private void report(RpcException e) {
+        report(e, true);
+    }
+
+    /**
+     * Tells onError; without one, logs what nobody else is told ({@code unobserved}): a failure
+     * that a call's future carries is the caller's to report, not a log line.
+     */
+    private void report(RpcException e, boolean unobserved) {
         if (options.onError() != null) {
             callback("onError", () -> options.onError().accept(e));
+        } else if (unobserved) {
+            LOG.log(Level.WARNING, "jfork-rpc: " + e.getMessage() + " (no RpcOptions.Builder.onError handler is set)", e);
         } else {
-            LOG.log(Level.ERROR, "jfork-rpc: uncaught error (set RpcOptions.Builder.onError): " + e.getMessage(), e);
+            LOG.log(Level.DEBUG, "jfork-rpc: {0}", e.getMessage());
         }
     }
 
@@ -588,7 +607,7 @@ final class Connection {
     }
 
     String pidText() {
-        OptionalLong p = fork.pid();
+        OptionalLong p = fork.pidNow(); // never waits: this is for messages, and may run on any thread
         return p.isPresent() ? String.valueOf(p.getAsLong()) : "(no pid)";
     }
 

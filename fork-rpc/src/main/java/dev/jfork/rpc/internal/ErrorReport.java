@@ -31,6 +31,21 @@ public final class ErrorReport {
         public final String context;
         public final RemoteThrowable error;
 
+        /**
+         * The report as one phrase: the context, then the exception unless the context already
+         * says what its message says (a child reports a function it cannot find with its message
+         * as the context).
+         */
+        public String describe() {
+            if (context == null) {
+                return String.valueOf(error);
+            }
+            if (error == null || (error.remoteMessage() != null && context.contains(error.remoteMessage()))) {
+                return context;
+            }
+            return context + ": " + error;
+        }
+
         Decoded(String context, RemoteThrowable error) {
             this.context = context;
             this.error = error;

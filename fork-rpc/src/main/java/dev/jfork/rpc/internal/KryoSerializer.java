@@ -117,12 +117,28 @@ public final class KryoSerializer implements RpcSerializer {
                 k.writeClassAndObject(o, v);
             }
             return o.toBytes();
+        } catch (IllegalArgumentException e) {
+            throw unregistered(e);
         } finally {
             kryos.free(k);
             if (o.getBuffer().length <= KEEP_OUTPUT) {
                 outputs.free(o);
             }
         }
+    }
+
+    /** Kryo's "not registered" advice names an object jfork users do not have: name jfork's fix instead. */
+    private static RuntimeException unregistered(IllegalArgumentException e) {
+        String m = e.getMessage();
+        String prefix = "Class is not registered: ";
+        if (m == null || !m.startsWith(prefix)) {
+            return e;
+        }
+        int end = m.indexOf('\n');
+        String cls = m.substring(prefix.length(), end < 0 ? m.length() : end).trim();
+        return new IllegalArgumentException("class " + cls + " is not registered for jfork RPC: add it with"
+                + " RpcOptions.Builder.register(" + cls + ".class), or ForkPool.Builder.register(" + cls
+                + ".class) for a pool (registrations are sent to the worker, so both sides agree)", e);
     }
 
     @Override

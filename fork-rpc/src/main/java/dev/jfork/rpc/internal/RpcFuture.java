@@ -2,12 +2,15 @@ package dev.jfork.rpc.internal;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The future of one call. Waiting for it with {@link #get()} or {@link #join()} lets the waiting
  * thread read the connection itself when no other thread is reading (leader/follower), so a
  * sequential caller is woken by the socket directly instead of by a hand-off from the reader
- * thread. Dependent stages are plain {@link CompletableFuture}s.
+ * thread; so does a timed {@code get} on the thread that reads the connection (else it would wait
+ * for itself). Dependent stages are plain {@link CompletableFuture}s.
  */
 final class RpcFuture extends CompletableFuture<Object> {
     private final Connection connection;
@@ -24,6 +27,19 @@ final class RpcFuture extends CompletableFuture<Object> {
             connection.help(this, true);
         }
         return super.get();
+    }
+
+    /**
+     * A timed wait only waits, except on the thread that is reading this connection (a callback of
+     * another call, on the reader thread): nobody else would read the answer, so it reads, as
+     * {@link #get()} does.
+     */
+    @Override
+    public Object get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        if (!isDone() && connection.isReadingThread()) {
+            connection.help(this, true);
+        }
+        return super.get(timeout, unit);
     }
 
     @Override
