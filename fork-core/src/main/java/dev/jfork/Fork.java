@@ -2,21 +2,28 @@ package dev.jfork;
 
 import java.io.Closeable;
 import java.io.FileDescriptor;
-import java.lang.ref.Cleaner;
 import java.nio.channels.Channel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import dev.jfork.internal.DaemonThreads;
-import dev.jfork.internal.EarlyTemplate;
-import dev.jfork.internal.Protocol;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.parent.DefaultTemplate;
+import dev.jfork.internal.parent.Descriptors;
+import dev.jfork.internal.parent.Launcher;
+import dev.jfork.internal.parent.ProcessLink;
+import dev.jfork.internal.wire.LaunchLine;
+import dev.jfork.internal.wire.Protocol;
+import dev.jfork.internal.wire.StringList;
+import dev.jfork.spi.TemplateProvider;
 
 /**
  * A process being prepared: AnyEvent::Fork for the JVM.
@@ -54,39 +61,39 @@ import dev.jfork.internal.Protocol;
  * {@linkplain #close() closed}; pending {@code run} and {@code fork} calls keep everything they need.
  */
 public final class Fork implements AutoCloseable {
-    private static final Cleaner CLEANER = Cleaner.create(DaemonThreads.factory("jfork-fork-cleaner"));
-
     private final ProcessLink link;
 
-    Fork(ProcessLink link) {
+    private Fork(ProcessLink link, boolean closeWhenDropped) {
         this.link = link;
-        ProcessLink l = link;
-        CLEANER.register(this, l::abandoned);
+        if (closeWhenDropped) {
+            ProcessLink l = link;
+            JforkThreads.cleanWhenUnreachable(this, l::abandoned);
+        }
+    }
+
+    private static Fork of(ProcessLink link) {
+        return new Fork(link, true);
     }
 
     /**
      * A new process forked from the default template, which is started on first use with
      * {@link #exec()} and kept for later calls; if it has died, a new one is started. Safe to call
-     * from many threads at once.
+     * from many threads at once. With a {@link TemplateProvider} (fork-early), a fork of its
+     * template.
      */
     public static Fork create() {
-        return DefaultTemplate.fork();
+        Fork provided = Provided.forkOfTemplate();
+        return provided != null ? provided : of(DefaultTemplate.fork());
     }
 
     /**
      * A fresh JVM running the child server, configured like the current JVM ({@link JvmSpec#defaults()}).
-     * After {@code ForkEarly.start()} (module fork-early) this is a fork of the early template
-     * instead, and no JVM is started by this program.
+     * After {@code ForkEarly.start()} (module fork-early), or with another {@link TemplateProvider},
+     * this is a fork of that template instead, and no JVM is started by this program.
      */
     public static Fork exec() {
-        Fork early = EarlyTemplate.get();
-        if (early != null && early.link.isAlive()) {
-            Fork f = early.fork();
-            if (!f.link.failedToStart()) {
-                return f;
-            } // it died since the check: start a JVM after all
-        }
-        return exec(JvmSpec.defaults());
+        Fork provided = Provided.forkOfTemplate();
+        return provided != null ? provided : exec(JvmSpec.defaults());
     }
 
     /**
@@ -97,7 +104,7 @@ public final class Fork implements AutoCloseable {
      *                       that starts but fails to boot is reported by {@link #run}
      */
     public static Fork exec(JvmSpec spec) {
-        return new Fork(ProcessLink.exec(Objects.requireNonNull(spec, "spec"), ChildCommand.ROLE_CHILD));
+        return of(Launcher.exec(Objects.requireNonNull(spec, "spec"), LaunchLine.CHILD));
     }
 
     /**
@@ -107,15 +114,64 @@ public final class Fork implements AutoCloseable {
      * its first {@link #fork()}, while you are still preparing it.
      */
     public static Fork newTemplate(JvmSpec spec) {
-        return new Fork(ProcessLink.exec(Objects.requireNonNull(spec, "spec"), ChildCommand.ROLE_TEMPLATE));
+        return of(Launcher.exec(Objects.requireNonNull(spec, "spec"), LaunchLine.TEMPLATE));
     }
 
     /**
-     * The shared default template used by {@link #create()} (starting it if needed). Closing it is
-     * allowed: running processes are unaffected and the next {@code create()} starts a new one.
+     * The shared default template used by {@link #create()} (starting it if needed); the
+     * {@link TemplateProvider}'s template if there is one. Closing it is allowed: running processes
+     * are unaffected and the next {@code create()} starts a new one. Dropping it does not close it.
      */
     public static Fork defaultTemplate() {
-        return DefaultTemplate.get();
+        Fork provided = Provided.template();
+        return provided != null ? provided : Provided.defaultTemplate(DefaultTemplate.get());
+    }
+
+    /** The templates of {@link TemplateProvider}s, and the one Fork of the default template. */
+    private static final class Provided {
+        private static final List<TemplateProvider> PROVIDERS = load();
+        private static Fork defaultFork; // guarded by Provided.class
+
+        private static List<TemplateProvider> load() {
+            List<TemplateProvider> found = new ArrayList<>();
+            for (TemplateProvider p : ServiceLoader.load(TemplateProvider.class, Fork.class.getClassLoader())) {
+                found.add(p);
+            }
+            return found;
+        }
+
+        /** The first provided template that is alive, or null. */
+        static Fork template() {
+            for (TemplateProvider p : PROVIDERS) {
+                Optional<Fork> t;
+                try {
+                    t = p.template();
+                } catch (RuntimeException e) {
+                    continue; // a provider must not break exec(): start JVMs as without it
+                }
+                if (t.isPresent() && t.get().isAlive()) {
+                    return t.get();
+                }
+            }
+            return null;
+        }
+
+        /** A fork of the provided template, or null (none, or it died since the check: start a JVM after all). */
+        static Fork forkOfTemplate() {
+            Fork t = template();
+            if (t == null) {
+                return null;
+            }
+            Fork f = t.fork();
+            return f.link.failedToStart() ? null : f;
+        }
+
+        static synchronized Fork defaultTemplate(ProcessLink link) {
+            if (defaultFork == null || defaultFork.link != link) {
+                defaultFork = new Fork(link, false); // DefaultTemplate keeps it: dropping this object must not close it
+            }
+            return defaultFork;
+        }
     }
 
     /**
@@ -124,7 +180,7 @@ public final class Fork implements AutoCloseable {
      * fork again; what is sent to either afterwards is its own.
      */
     public Fork fork() {
-        return new Fork(link.fork());
+        return of(link.fork());
     }
 
     /** Loads and initialises classes in the process, in order. */
@@ -132,7 +188,7 @@ public final class Fork implements AutoCloseable {
         for (String c : classNames) {
             Objects.requireNonNull(c, "class name");
         }
-        link.send(Protocol.REQUIRE, Protocol.strings(Arrays.asList(classNames)));
+        link.send(Protocol.REQUIRE, StringList.encode(Arrays.asList(classNames)));
         return this;
     }
 
@@ -146,7 +202,7 @@ public final class Fork implements AutoCloseable {
         for (String c : classNames) {
             Objects.requireNonNull(c, "class name");
         }
-        link.send(Protocol.PRELOAD, Protocol.strings(Arrays.asList(classNames)));
+        link.send(Protocol.PRELOAD, StringList.encode(Arrays.asList(classNames)));
         return this;
     }
 
@@ -166,7 +222,7 @@ public final class Fork implements AutoCloseable {
         for (String a : args) {
             command.add(Objects.requireNonNull(a, "eval argument"));
         }
-        link.send(Protocol.EVAL, Protocol.strings(command));
+        link.send(Protocol.EVAL, StringList.encode(command));
         return this;
     }
 
@@ -175,7 +231,7 @@ public final class Fork implements AutoCloseable {
         for (String a : args) {
             Objects.requireNonNull(a, "argument");
         }
-        link.send(Protocol.ARG_STRINGS, Protocol.strings(Arrays.asList(args)));
+        link.send(Protocol.ARG_STRINGS, StringList.encode(Arrays.asList(args)));
         return this;
     }
 
@@ -251,7 +307,7 @@ public final class Fork implements AutoCloseable {
      */
     public OptionalLong pid() {
         try {
-            long p = link.pid.get(link.spec.exitTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            long p = link.pid().get(link.spec().exitTimeout().toNanos(), TimeUnit.NANOSECONDS);
             return p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -263,7 +319,7 @@ public final class Fork implements AutoCloseable {
 
     /** The process id if it is known now (see {@link #pid()}); never waits. */
     public OptionalLong pidNow() {
-        Long p = link.pid.getNow(null);
+        Long p = link.pid().getNow(null);
         return p != null && p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
     }
 
@@ -291,7 +347,7 @@ public final class Fork implements AutoCloseable {
      * observed, but its exit status is unknown.
      */
     public CompletableFuture<ForkExit> onExit() {
-        return link.exit.copy();
+        return link.exit().copy();
     }
 
     /**
@@ -335,7 +391,7 @@ public final class Fork implements AutoCloseable {
      * {@link #pid()} is empty and its {@link #onExit()} fails: this program did not start it.
      */
     public static Fork fromFd(int fd) {
-        return new Fork(ProcessLink.adopt(fd));
+        return of(ProcessLink.adopt(fd));
     }
 
     ProcessLink link() {

@@ -15,7 +15,15 @@ public class ForkException extends RuntimeException {
     private final transient ForkExit exit;
     private final List<String> stderrTail;
 
-    ForkException(String what, String childError, ForkExit exit, List<String> stderrTail, Throwable cause) {
+    /**
+     * Public for frameworks built on fork-core that report failures in the same terms.
+     *
+     * @param what       what failed (the first line of the message)
+     * @param childError the error report the child sent, or null
+     * @param exit       how the process ended, or null
+     * @param stderrTail its last stderr lines (oldest first), or null
+     */
+    public ForkException(String what, String childError, ForkExit exit, List<String> stderrTail, Throwable cause) {
         super(message(what, childError, exit, stderrTail), cause);
         this.childError = childError;
         this.exit = exit;

@@ -20,18 +20,25 @@ public final class ForkExit {
         this.unknownReason = unknownReason;
     }
 
-    /** Decodes a raw {@code waitpid} status (Linux encoding). */
-    static ForkExit fromWaitStatus(int status) {
-        int sig = status & 0x7f;
-        if (sig == 0) {
-            return new ForkExit((status >> 8) & 0xff, -1, null);
+    /** A process that exited with {@code code} (0-255). */
+    public static ForkExit exited(int code) {
+        if (code < 0 || code > 255) {
+            throw new IllegalArgumentException("exit code out of range: " + code);
         }
-        return new ForkExit(-1, sig, null);
+        return new ForkExit(code, -1, null);
     }
 
-    /** The status of a process that was not reaped by anyone who could tell (e.g. its template was closed). */
-    static ForkExit unknown(String reason) {
-        return new ForkExit(-1, -1, reason);
+    /** A process killed by {@code signal}. */
+    public static ForkExit killed(int signal) {
+        if (signal <= 0) {
+            throw new IllegalArgumentException("not a signal: " + signal);
+        }
+        return new ForkExit(-1, signal, null);
+    }
+
+    /** The end of a process whose status nobody who could tell reported (e.g. its template was closed first). */
+    public static ForkExit unknown(String reason) {
+        return new ForkExit(-1, -1, Objects.requireNonNull(reason, "reason"));
     }
 
     /** The exit code, if the process exited normally. */

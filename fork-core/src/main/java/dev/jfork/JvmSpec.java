@@ -3,6 +3,7 @@ package dev.jfork;
 import java.io.File;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.module.ModuleFinder;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -188,8 +189,11 @@ public final class JvmSpec {
         return cacheMaxAge;
     }
 
-    /** Where the children's stderr is copied: the stream set, or null for {@code System.err} at the time. */
-    OutputStream stderrSink() {
+    /**
+     * Where the children's stderr is copied now: the stream set with {@link Builder#stderr}, else
+     * {@code System.err} as it is at the time of the call; null with {@link Builder#discardStderr()}.
+     */
+    public OutputStream stderrSink() {
         return discardStderr ? null : stderr != null ? stderr : System.err;
     }
 
@@ -501,6 +505,59 @@ public final class JvmSpec {
         return base.resolve("jfork").resolve("archives").toAbsolutePath();
     }
 
+    /**
+     * A module option of this JVM as a child on the class path can take it: an option that names
+     * only system modules is kept; a program on the module path has its own modules too, which a
+     * child does not have (it would fail to start, or warn): {@code --add-opens} and
+     * {@code --add-exports} of a system package to such a module are given to {@code ALL-UNNAMED}
+     * (where the child's copy of that code lives), other options naming them are dropped (null).
+     */
+    static String forClassPath(String option) {
+        int eq = option.indexOf('=');
+        if (!option.startsWith("--add-") || eq < 0) {
+            return option;
+        }
+        String name = option.substring(0, eq);
+        String value = option.substring(eq + 1);
+        if (name.equals("--add-modules")) {
+            for (String m : value.split(",")) {
+                if (!isSystemModule(m)) {
+                    return null;
+                }
+            }
+            return option;
+        }
+        int to = value.indexOf('=');
+        if (to < 0) {
+            return option;
+        }
+        String source = value.substring(0, to);
+        int slash = source.indexOf('/');
+        if (!isSystemModule(slash < 0 ? source : source.substring(0, slash))) {
+            return null;
+        }
+        StringBuilder targets = new StringBuilder();
+        boolean rewritten = false;
+        for (String t : value.substring(to + 1).split(",")) {
+            String target = t;
+            if (!isSystemModule(t)) {
+                if (name.equals("--add-reads")) {
+                    return null;
+                }
+                target = "ALL-UNNAMED";
+                rewritten = true;
+            }
+            if (targets.indexOf(target) < 0) {
+                targets.append(targets.length() == 0 ? "" : ",").append(target);
+            }
+        }
+        return rewritten ? name + "=" + source + "=" + targets : option;
+    }
+
+    private static boolean isSystemModule(String name) {
+        return name.startsWith("ALL-") || ModuleFinder.ofSystem().find(name).isPresent();
+    }
+
     /** What the current JVM looks like, computed once. */
     private static final class CurrentJvm {
         static final List<String> CLASS_PATH = classPath();
@@ -523,9 +580,13 @@ public final class JvmSpec {
             List<String> copied = new ArrayList<>();
             for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
                 for (String prefix : COPIED_OPTION_PREFIXES) {
-                    if (option.startsWith(prefix) && !option.startsWith("-Djava.class.path=")
-                            && !option.startsWith("-Djdk.module.path=")) {
-                        copied.add(option);
+                    // -Djdk.module.* are how the launcher passes -m/-p/--upgrade-module-path on: a child
+                    // runs on the class path, where they name modules it does not have
+                    if (option.startsWith(prefix) && !option.startsWith("-Djava.class.path=") && !option.startsWith("-Djdk.module.")) {
+                        String o = forClassPath(option);
+                        if (o != null) {
+                            copied.add(o);
+                        }
                         break;
                     }
                 }

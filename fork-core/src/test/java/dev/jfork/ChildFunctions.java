@@ -61,7 +61,7 @@ public final class ChildFunctions {
     }
 
     private static int dupOf(ForkFd fd) throws IOException {
-        return dev.jfork.internal.Native.dupCloexec(fd.intValue(), 3);
+        return dev.jfork.internal.os.Native.dupCloexec(fd.intValue(), 3);
     }
 
     /** Holds a listening socket on the given port: works in the first process, fails in every other. */

@@ -99,14 +99,14 @@ class DescriptorsTest {
              FileChannel fc = FileChannel.open(file, StandardOpenOption.READ);
              RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r");
              ServerSocketChannel ssc = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
-            int[] raw = dev.jfork.internal.Native.pipe();
+            int[] raw = dev.jfork.internal.os.Native.pipe();
             Fork f = Fork.create()
                     .sendFd(fis).sendFd(fis.getFD()).sendFd(fc).sendFd(raf).sendFd(ssc).sendFd(pipe.sink()).sendFd(raw[1]);
-            dev.jfork.internal.Native.closeQuietly(raw[1]); // duplicated at call time: closing ours is fine
+            dev.jfork.internal.os.Native.closeQuietly(raw[1]); // duplicated at call time: closing ours is fine
             ForkChannel ch = await(f.run("dev.jfork.ChildFunctions.describe"));
             assertTrue(readLine(ch).endsWith("args=fd,fd,fd,fd,fd,fd,fd"));
             ch.close();
-            dev.jfork.internal.Native.closeQuietly(raw[0]);
+            dev.jfork.internal.os.Native.closeQuietly(raw[0]);
         } finally {
             pipe.sink().close();
             pipe.source().close();

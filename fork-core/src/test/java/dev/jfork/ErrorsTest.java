@@ -16,8 +16,10 @@ import java.nio.file.Paths;
 import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
+import dev.jfork.internal.wire.ExitCodes;
+import dev.jfork.internal.wire.Frame;
+import dev.jfork.internal.wire.Protocol;
 
-import dev.jfork.internal.Protocol;
 
 /** Every bad input ends in a clear error, and nothing hangs. */
 class ErrorsTest {
@@ -29,7 +31,7 @@ class ErrorsTest {
         ForkException e = awaitFailure(Fork.exec(QUIET).require("no.such.Thing").run(DESCRIBE));
         assertTrue(e.childError().orElseThrow().contains("require(no.such.Thing): class not found"), e.getMessage());
         assertTrue(e.childError().orElseThrow().contains("java.lang.ClassNotFoundException: no.such.Thing"));
-        assertEquals(OptionalInt.of(Protocol.EXIT_FAILED), e.exit().orElseThrow().exitCode());
+        assertEquals(OptionalInt.of(ExitCodes.FAILED), e.exit().orElseThrow().exitCode());
         assertTrue(e.stderrTail().stream().anyMatch(l -> l.contains("ERROR: require(no.such.Thing)")), e.stderrTail().toString());
         assertTrue(e.getMessage().contains("exited with code 70"), e.getMessage());
     }
@@ -65,7 +67,7 @@ class ErrorsTest {
         ForkException e = awaitFailure(Fork.create().eval("dev.jfork.ChildFunctions.fail", "why").run(DESCRIBE));
         String report = e.childError().orElseThrow();
         assertTrue(report.contains("IllegalStateException: init failed on purpose: why"), report);
-        assertEquals(OptionalInt.of(Protocol.EXIT_FAILED), e.exit().orElseThrow().exitCode());
+        assertEquals(OptionalInt.of(ExitCodes.FAILED), e.exit().orElseThrow().exitCode());
     }
 
     @Test
@@ -111,11 +113,11 @@ class ErrorsTest {
     void malformedFrameSentToAChild() throws IOException {
         Fork f = Fork.exec(QUIET);
         ForkChannel raw = f.toChannel();
-        raw.write(ByteBuffer.wrap(new byte[] {'Z', 0, 0, 0, 1, 42}));
-        Protocol.Frame reply = Protocol.read(raw.inputStream(), 1 << 20);
+        raw.write(ByteBuffer.wrap(new byte[] {'Z', 0, 0, 0, 0, 0, 0, 0, 1, 42})); // type, id, length, payload
+        Frame reply = Frame.read(raw.inputStream(), 1 << 20);
         assertEquals(Protocol.FAILED, reply.type);
         assertTrue(reply.utf8(0).contains("unknown frame type 'Z'"), reply.utf8(0));
-        assertEquals(OptionalInt.of(Protocol.EXIT_PROTOCOL), exitOf(f).exitCode());
+        assertEquals(OptionalInt.of(ExitCodes.PROTOCOL), exitOf(f).exitCode());
         raw.close();
     }
 
@@ -123,11 +125,11 @@ class ErrorsTest {
     void oversizedFrameSentToAChild() throws IOException {
         Fork f = Fork.exec(QUIET);
         ForkChannel raw = f.toChannel();
-        raw.write(ByteBuffer.wrap(new byte[] {Protocol.ARG_BYTES, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
-        Protocol.Frame reply = Protocol.read(raw.inputStream(), 1 << 20);
+        raw.write(ByteBuffer.wrap(new byte[] {Protocol.ARG_BYTES, 0, 0, 0, 0, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff}));
+        Frame reply = Frame.read(raw.inputStream(), 1 << 20);
         assertEquals(Protocol.FAILED, reply.type);
         assertTrue(reply.utf8(0).contains("more than the limit"), reply.utf8(0));
-        assertEquals(OptionalInt.of(Protocol.EXIT_PROTOCOL), exitOf(f).exitCode());
+        assertEquals(OptionalInt.of(ExitCodes.PROTOCOL), exitOf(f).exitCode());
         raw.close();
     }
 
@@ -137,10 +139,10 @@ class ErrorsTest {
         ForkChannel raw = f.toChannel();
         // a string list that claims 2 strings but holds one
         byte[] payload = {0, 0, 0, 2, 0, 0, 0, 1, 'x'};
-        raw.write(ByteBuffer.wrap(Protocol.frame(Protocol.ARG_STRINGS, payload)));
-        Protocol.Frame reply = Protocol.read(raw.inputStream(), 1 << 20);
+        raw.write(ByteBuffer.wrap(Frame.encode(Protocol.ARG_STRINGS, payload)));
+        Frame reply = Frame.read(raw.inputStream(), 1 << 20);
         assertTrue(reply.utf8(0).contains("malformed frame"), reply.utf8(0));
-        assertEquals(OptionalInt.of(Protocol.EXIT_PROTOCOL), exitOf(f).exitCode());
+        assertEquals(OptionalInt.of(ExitCodes.PROTOCOL), exitOf(f).exitCode());
         raw.close();
     }
 

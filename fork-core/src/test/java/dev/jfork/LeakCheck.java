@@ -45,7 +45,7 @@ public final class LeakCheck {
             if (args.isPresent()) {
                 String[] a = args.get();
                 for (int i = 0; i + 2 < a.length; i++) {
-                    if (a[i].equals("dev.jfork.internal.ChildMain") && a[i + 2].equals(me)) {
+                    if (a[i].equals("dev.jfork.internal.child.ChildMain") && a[i + 2].equals(me)) {
                         found.add(p);
                     }
                 }
@@ -57,7 +57,7 @@ public final class LeakCheck {
     /** pid, parent, age and the jfork arguments of a process (its class path is of no interest). */
     public static String describe(ProcessHandle p) {
         String[] args = p.info().arguments().orElse(new String[0]);
-        int main = java.util.Arrays.asList(args).indexOf("dev.jfork.internal.ChildMain");
+        int main = java.util.Arrays.asList(args).indexOf("dev.jfork.internal.child.ChildMain");
         String tail = main < 0 ? String.join(" ", args) : String.join(" ", java.util.Arrays.copyOfRange(args, main, args.length));
         return p.pid() + " (parent " + p.parent().map(ProcessHandle::pid).orElse(-1L) + ", started "
                 + p.info().startInstant().map(Object::toString).orElse("?") + "): " + tail;

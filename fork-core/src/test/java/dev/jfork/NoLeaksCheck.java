@@ -9,8 +9,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import dev.jfork.internal.parent.StderrTail;
 
-import dev.jfork.internal.StderrTail;
 
 /**
  * Extend in the last test class of a suite ({@code @Order(Integer.MAX_VALUE)}): after closing the

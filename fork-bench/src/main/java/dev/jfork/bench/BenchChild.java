@@ -3,6 +3,7 @@ package dev.jfork.bench;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 
+
 /**
  * What the benchmarked jfork children run: nothing. {@link #run} returns at once, so the child
  * exits (status 0) right after entering it. Also the class the user template {@code require}s.

@@ -25,11 +25,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
+
 
 /**
  * Fast fork on the JVM: what spares and class-data archives buy, against a bare JVM with the same
@@ -67,7 +67,7 @@ public final class FastForkBench {
 
     static final String FN = SpawnBench.FUNCTION;
     static final String IDLE_FN = "dev.jfork.bench.Workload.idle";
-    private static final String CHILD_MAIN = "dev.jfork.internal.ChildMain";
+    private static final String CHILD_MAIN = "dev.jfork.internal.child.ChildMain";
     private static final int MAX_FAILURES = 3;
     private static final int BURST = 3;
     /** Idle = the processes together used at most this many clock ticks (10 ms each) in the window. */

@@ -21,12 +21,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.jfork.Fork;
 import dev.jfork.pool.ForkPool;
 import dev.jfork.pool.PoolStats;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcOptions;
+import dev.jfork.Fork;
 
 /**
  * Jobs per second through a {@link ForkPool}, next to fork-rpc used directly, in the same run.

@@ -16,14 +16,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import dev.jfork.Fork;
-import dev.jfork.ForkArgs;
-import dev.jfork.ForkChannel;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcOptions;
 import dev.jfork.rpc.RpcReply;
 import dev.jfork.rpc.RpcSerializer;
+import dev.jfork.Fork;
+import dev.jfork.ForkArgs;
+import dev.jfork.ForkChannel;
 
 /**
  * Round trips per second of fork-rpc for tiny calls ({@code inc(int)}), next to a raw ping-pong

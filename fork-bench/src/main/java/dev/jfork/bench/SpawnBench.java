@@ -23,11 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
+
 
 /**
  * How fast fork-core makes processes, against a bare JVM with the same flags.
@@ -62,7 +62,7 @@ public final class SpawnBench {
     static long timeoutSeconds = 30;
     /** A variant that failed this often in the latency rounds is dropped from the rest of the run. */
     private static final int MAX_FAILURES = 3;
-    private static final String CHILD_MAIN = "dev.jfork.internal.ChildMain";
+    private static final String CHILD_MAIN = "dev.jfork.internal.child.ChildMain";
 
     // ------------------------------------------------------------------ options
 
@@ -279,7 +279,7 @@ public final class SpawnBench {
         List<String> expected = expectedBareCommand(spec, feature);
         boolean matches = expected.equals(bare);
         if (!matches) {
-            log("NOTE: the bare command built from JvmSpec + ChildCommand's rules differs from the child's /proc cmdline;"
+            log("NOTE: the bare command built from JvmSpec + JvmCommand's rules differs from the child's /proc cmdline;"
                     + " using the /proc one.\n  built: " + expected + "\n  /proc: " + bare);
         }
         log("bare JVM command: " + abbreviate(bare));
@@ -485,7 +485,7 @@ public final class SpawnBench {
         }
     }
 
-    /** What {@code ChildCommand.argv} gives for {@code spec}, up to the main class (here {@link BareMain}). */
+    /** What {@code JvmCommand.argv} gives for {@code spec}, up to the main class (here {@link BareMain}). */
     private static List<String> expectedBareCommand(JvmSpec spec, int feature) {
         List<String> c = new ArrayList<>();
         c.add(spec.java().toString());
@@ -690,7 +690,7 @@ public final class SpawnBench {
                     median(exec.exited) / median(bareV.exited), median(exec.exited), median(bareV.exited)));
         }
         b.append("\nBare JVM command (the jfork child's own command line up to its main class")
-                .append(bareMatches ? ", identical to what JvmSpec + ChildCommand's rules give" : ", read from /proc")
+                .append(bareMatches ? ", identical to what JvmSpec + JvmCommand's rules give" : ", read from /proc")
                 .append("): `").append(abbreviate(bare)).append("`\n");
         return b.toString();
     }

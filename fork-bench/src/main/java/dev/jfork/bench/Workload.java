@@ -31,9 +31,9 @@ import java.util.regex.Pattern;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
-
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
+
 
 /**
  * A realistic worker preparation for {@link FastForkBench}: the classes a template {@code require}s

@@ -1,12 +1,12 @@
 package dev.jfork.early;
 
 import java.lang.instrument.Instrumentation;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import dev.jfork.Fork;
 import dev.jfork.JvmSpec;
-import dev.jfork.internal.DaemonThreads;
-import dev.jfork.internal.EarlyTemplate;
+import dev.jfork.internal.concurrent.JforkThreads;
 
 /**
  * AnyEvent::Fork::Early for the JVM: start the template process as the very first thing, so that
@@ -34,7 +34,7 @@ import dev.jfork.internal.EarlyTemplate;
 public final class ForkEarly {
     private ForkEarly() {}
 
-    private static CompletableFuture<Fork> template;
+    private static CompletableFuture<Fork> template; // guarded by ForkEarly.class
 
     /**
      * Starts the early template in the background and returns at once; calling it again does
@@ -47,8 +47,7 @@ public final class ForkEarly {
         }
         CompletableFuture<Fork> f = new CompletableFuture<>();
         template = f;
-        EarlyTemplate.set(f);
-        DaemonThreads.execute(() -> {
+        JforkThreads.io(() -> {
             try {
                 f.complete(Fork.newTemplate(JvmSpec.defaults()));
             } catch (RuntimeException | Error e) {
@@ -57,6 +56,22 @@ public final class ForkEarly {
                         "jfork: the early template could not be started; processes will be started from the program", e);
             }
         });
+    }
+
+    /** The early template once started (waiting for it to be spawned), empty if start() was not called or it failed. */
+    static Optional<Fork> started() {
+        CompletableFuture<Fork> f;
+        synchronized (ForkEarly.class) {
+            f = template;
+        }
+        if (f == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(f.join());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -2,9 +2,9 @@ package dev.jfork.early;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
+
 
 /** Run functions for the early-template tests. */
 public final class EarlyChild {

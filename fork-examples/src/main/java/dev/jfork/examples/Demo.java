@@ -2,8 +2,8 @@ package dev.jfork.examples;
 
 import java.io.PrintStream;
 import java.util.List;
-
 import dev.jfork.ForkExit;
+
 
 /**
  * Runs every example end to end, in order, with a heading each: the README's

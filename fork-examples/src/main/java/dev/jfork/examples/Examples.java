@@ -2,9 +2,9 @@ package dev.jfork.examples;
 
 import java.io.PrintStream;
 import java.util.List;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkExit;
+
 
 /** What every example's {@code main} and the {@link Demo} share: checks and the final clean-up. */
 final class Examples {

@@ -12,13 +12,13 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 
+import jnr.constants.platform.Fcntl;
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
-import jnr.constants.platform.Fcntl;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
 
 /**
  * Use jfork as a faster fork+exec.

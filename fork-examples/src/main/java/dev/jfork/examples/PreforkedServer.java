@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
 import dev.jfork.ForkFd;
+
 
 /**
  * Create a pool of server processes all accepting on the same socket.

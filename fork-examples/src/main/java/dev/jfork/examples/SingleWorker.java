@@ -7,11 +7,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
+
 
 /**
  * Create a single new process, tell it to run your worker function.

@@ -5,11 +5,11 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
+
 
 /**
  * Prepare a template once, then create 10 worker processes from it.

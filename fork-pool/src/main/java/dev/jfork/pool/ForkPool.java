@@ -8,9 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import dev.jfork.Fork;
 import dev.jfork.rpc.RpcChild;
 import dev.jfork.rpc.RpcException;
+import dev.jfork.Fork;
+import dev.jfork.internal.concurrent.JforkThreads;
 
 /**
  * A managed pool of RPC workers forked from one template: AnyEvent::Fork::Pool for the JVM.
@@ -54,10 +55,21 @@ public final class ForkPool implements AutoCloseable {
     static final int CONTROL_READY = 1;
     static final int CONTROL_RETIRE = 2;
 
-    private final PoolManager manager;
+    private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
 
-    private ForkPool(PoolManager manager) {
+    private final PoolScheduler manager;
+
+    private ForkPool(PoolScheduler manager) {
         this.manager = manager;
+        // a pool dropped without close() would keep its workers (and they the pool's timers) for
+        // ever: that is a bug in the caller, so say so, and close it
+        PoolScheduler m = manager;
+        JforkThreads.cleanWhenUnreachable(this, () -> {
+            if (m.closeIfOpen()) {
+                LOG.log(System.Logger.Level.WARNING, "jfork: a ForkPool was dropped without close(); closing it (its accepted jobs"
+                        + " still run). Close pools with close() or try-with-resources.");
+            }
+        });
     }
 
     /** A builder for a pool whose workers are forks of {@code template} running {@code function}. */
@@ -165,7 +177,8 @@ public final class ForkPool implements AutoCloseable {
         Duration exitTimeout = Duration.ofSeconds(10);
         final List<Class<?>> registrations = new ArrayList<>();
 
-        private Builder(Fork template, String function) {
+        /** Package-private for the scheduler's unit tests, which need options without a template. */
+        Builder(Fork template, String function) {
             this.template = template;
             this.function = function;
         }
@@ -331,7 +344,7 @@ public final class ForkPool implements AutoCloseable {
             if (idle > max) {
                 throw new IllegalArgumentException("idle (" + idle + ") > max (" + max + ")");
             }
-            return new ForkPool(new PoolManager(this));
+            return new ForkPool(new PoolScheduler(this, new RpcWorkers(this)));
         }
 
         private static Duration requireNotNegative(Duration d, String what) {

@@ -2,9 +2,9 @@ package dev.jfork.pool;
 
 /** {@link ForkPoolMXBean} over a live pool: each getter takes a fresh snapshot. */
 final class PoolMXBean implements ForkPoolMXBean {
-    private final PoolManager manager;
+    private final PoolScheduler manager;
 
-    PoolMXBean(PoolManager manager) {
+    PoolMXBean(PoolScheduler manager) {
         this.manager = manager;
     }
 

@@ -16,14 +16,14 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
-import dev.jfork.ForkException;
-import dev.jfork.JvmSpec;
 import dev.jfork.TestSupport;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcException;
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.ForkException;
+import dev.jfork.JvmSpec;
 
 /**
  * A template that dies at any point of its boot fails whoever waits on it (a raw fork, an RPC

@@ -1,8 +1,8 @@
 package dev.jfork.rpc;
 
 import java.util.concurrent.CompletableFuture;
-
 import dev.jfork.Fork;
+
 
 /**
  * The parent's side of a worker started with {@link Rpc#run}: AnyEvent::Fork::RPC's {@code $rpc}.

@@ -19,8 +19,8 @@ import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import dev.jfork.Fork;
+
 
 /** The async backend: t/02_async.t, out-of-order answers, the in-flight limit, done. */
 class AsyncTest {

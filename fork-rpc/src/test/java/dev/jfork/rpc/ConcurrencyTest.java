@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-
 import dev.jfork.Fork;
+
 
 /**
  * Threads waiting for calls read the connection themselves when nobody else does

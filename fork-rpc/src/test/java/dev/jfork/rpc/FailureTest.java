@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-
 import dev.jfork.Fork;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
+
 
 /** Workers that cannot start, die, or fail as a whole: t/03_connfail.t, t/04_flush.t, SIGKILL. */
 class FailureTest {

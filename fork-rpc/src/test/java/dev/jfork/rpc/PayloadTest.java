@@ -12,8 +12,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
-
 import dev.jfork.Fork;
+
 
 /** Payload sizes: 0 bytes, 1 MiB, large, over the limit on either side; the raw byte[] serializer. */
 class PayloadTest {

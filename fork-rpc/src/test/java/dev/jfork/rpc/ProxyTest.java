@@ -13,8 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
 import dev.jfork.Fork;
+
 
 /** The typed layer: Rpc.proxy with both backends. */
 class ProxyTest {

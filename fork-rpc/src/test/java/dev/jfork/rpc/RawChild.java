@@ -5,10 +5,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 
-import dev.jfork.ForkArgs;
-import dev.jfork.ForkChannel;
 import dev.jfork.rpc.internal.ErrorReport;
 import dev.jfork.rpc.internal.KryoSerializer;
+import dev.jfork.ForkArgs;
+import dev.jfork.ForkChannel;
 
 /** A child that speaks the RPC framing by hand and breaks it on purpose (run function, not an RPC server). */
 public final class RawChild {
@@ -19,19 +19,20 @@ public final class RawChild {
     /** One frame as read: type, id, body. */
     record Frame(byte type, int id, byte[] body) {}
 
+    /** type:u8 id:u32 length:u32 body (fork-core's frame format, which RPC uses too). */
     static Frame read(DataInputStream in) throws IOException {
-        int length = in.readInt();
         byte type = in.readByte();
         int id = in.readInt();
+        int length = in.readInt();
         byte[] body = new byte[length];
         in.readFully(body);
         return new Frame(type, id, body);
     }
 
     static void write(DataOutputStream out, char type, int id, byte[] body) throws IOException {
-        out.writeInt(body.length);
         out.writeByte(type);
         out.writeInt(id);
+        out.writeInt(body.length);
         out.write(body);
         out.flush();
     }
@@ -58,9 +59,9 @@ public final class RawChild {
             }
             case "oversize": {
                 read(in);
-                out.writeInt(Integer.MAX_VALUE);
                 out.writeByte('R');
                 out.writeInt(1);
+                out.writeInt(Integer.MAX_VALUE);
                 out.flush();
                 break;
             }

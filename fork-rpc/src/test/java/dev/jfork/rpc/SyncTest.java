@@ -15,8 +15,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
-
 import dev.jfork.Fork;
+
 
 /** The sync backend: t/01_sync.t and friends. */
 class SyncTest {

@@ -12,8 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import dev.jfork.ForkArgs;
+
 
 /** Code that runs in the RPC workers of the tests: init, done and the functions. */
 public final class Workers {

@@ -2,6 +2,7 @@ package dev.jfork.template;
 
 import dev.jfork.Fork;
 
+
 /**
  * AnyEvent::Fork::Template for the JVM: a template that reproduces the <em>main program</em> at a
  * point the program chooses, so that workers forked from it start with the program's classes

@@ -8,8 +8,8 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarFile;
-
 import dev.jfork.JvmSpec;
+
 
 /** What of the running program a template reproduces: its JVM setup and its loaded classes. */
 final class MainProgram {

@@ -21,9 +21,9 @@ import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.jfork.TestSupport;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
-import dev.jfork.TestSupport;
 
 /** A template that reproduces the main program, with its classes loaded and initialised in order. */
 class ForkTemplateTest {

@@ -2,9 +2,9 @@ package dev.jfork.template;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
+
 
 /** The trace the marker classes leave, and the worker that reports it. */
 public final class Markers {

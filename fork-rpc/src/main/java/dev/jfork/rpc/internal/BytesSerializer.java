@@ -1,5 +1,7 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.wire.Frame;
+
 import dev.jfork.rpc.RpcSerializer;
 
 /**
@@ -81,6 +83,6 @@ public final class BytesSerializer implements RpcSerializer {
         if (end - off < 4) {
             throw new IllegalArgumentException("truncated value list");
         }
-        return Frames.getInt(b, off);
+        return Frame.getInt(b, off);
     }
 }

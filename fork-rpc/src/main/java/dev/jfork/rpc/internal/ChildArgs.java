@@ -3,6 +3,7 @@ package dev.jfork.rpc.internal;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkFd;
 
+
 /** The child's arguments without the RPC configuration appended by {@code Rpc.run}: what {@code init} sees. */
 final class ChildArgs implements ForkArgs {
     private final ForkArgs all;

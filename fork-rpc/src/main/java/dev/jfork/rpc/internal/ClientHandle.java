@@ -1,12 +1,13 @@
 package dev.jfork.rpc.internal;
 
-import java.lang.ref.Cleaner;
+import dev.jfork.internal.concurrent.JforkThreads;
+
 import java.util.concurrent.CompletableFuture;
 
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcOptions;
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
 
 /**
  * The {@link RpcClient} users hold. The connection (and its reader thread) never refers back to
@@ -14,7 +15,6 @@ import dev.jfork.rpc.RpcOptions;
  * exits, as when Perl's {@code $rpc} goes out of scope.
  */
 public final class ClientHandle implements RpcClient {
-    private static final Cleaner CLEANER = Cleaner.create(FrameWriter.daemonFactory("jfork-rpc-cleaner"));
 
     private final Connection connection;
 
@@ -25,7 +25,7 @@ public final class ClientHandle implements RpcClient {
     public static ClientHandle start(Fork fork, CompletableFuture<ForkChannel> channel, RpcConfig config, RpcOptions options) {
         Connection c = new Connection(fork, config.newSerializer(), options, config.maxFrameSize());
         ClientHandle h = new ClientHandle(c);
-        CLEANER.register(h, c::close);
+        JforkThreads.cleanWhenUnreachable(h, c::close);
         channel.whenComplete(c::started);
         return h;
     }

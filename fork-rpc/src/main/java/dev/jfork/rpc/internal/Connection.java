@@ -1,5 +1,8 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.wire.MalformedFrameException;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -17,14 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
-import dev.jfork.ForkException;
-import dev.jfork.ForkExit;
 import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcException.Kind;
 import dev.jfork.rpc.RpcOptions;
 import dev.jfork.rpc.RpcSerializer;
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.ForkException;
+import dev.jfork.ForkExit;
 
 /**
  * The parent's side of one RPC connection: pending calls by id, the outgoing {@link FrameWriter},
@@ -244,9 +247,7 @@ final class Connection {
         this.channel = channel;
         this.reader = new FrameReader(channel.inputStream(), maxFrame, null);
         readingStarted = true;
-        Thread t = new Thread(this::backgroundReader, "jfork-rpc-reader-" + pidText());
-        t.setDaemon(true);
-        t.start();
+        JforkThreads.io(this::backgroundReader);
     }
 
     /*
@@ -349,7 +350,7 @@ final class Connection {
                 reader.next();
                 dispatch(reader);
             }
-        } catch (Frames.MalformedFrameException e) {
+        } catch (MalformedFrameException e) {
             end(channel, e.getMessage(), null, null);
         } catch (IOException e) {
             end(channel, null, e, null); // EOF inside a frame, or ECONNRESET: the child died with unread data
@@ -386,7 +387,7 @@ final class Connection {
                 try {
                     report = ErrorReport.decode(r.body(), r.bodyOffset(), r.bodyLength());
                 } catch (IOException e) {
-                    throw new Frames.MalformedFrameException("malformed ERROR frame for call " + id + ": " + e.getMessage());
+                    throw new MalformedFrameException("malformed ERROR frame for call " + id + ": " + e.getMessage());
                 }
                 if (id == 0) {
                     fatal = report; // the worker failed as a whole and exits; reported at end of stream
@@ -423,7 +424,7 @@ final class Connection {
                 return;
             }
             default:
-                throw new Frames.MalformedFrameException("unexpected " + Frames.typeName(r.type()) + " frame from the worker");
+                throw new MalformedFrameException("unexpected " + Frames.typeName(r.type()) + " frame from the worker");
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.wire.Frame;
+import dev.jfork.internal.wire.MalformedFrameException;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,18 +44,18 @@ public final class FrameReader {
      * Reads the next frame. Returns false at end of stream between frames.
      *
      * @throws EOFException                     at end of stream inside a frame
-     * @throws Frames.MalformedFrameException   for a negative or oversized length
+     * @throws MalformedFrameException   for a negative or oversized length
      */
     public boolean next() throws IOException {
-        if (!fill(Frames.HEADER, true)) {
+        if (!fill(Frame.HEADER, true)) {
             return false;
         }
-        int length = Frames.getInt(buf, pos);
-        type = buf[pos + 4];
-        id = Frames.getInt(buf, pos + 5);
-        pos += Frames.HEADER;
+        int length = Frame.length(buf, pos);
+        type = Frame.type(buf, pos);
+        id = Frame.id(buf, pos);
+        pos += Frame.HEADER;
         if (length < 0 || length > maxFrame) {
-            throw new Frames.MalformedFrameException(Frames.typeName(type) + " frame of " + (length & 0xffffffffL)
+            throw new MalformedFrameException(Frames.typeName(type) + " frame of " + (length & 0xffffffffL)
                     + " bytes exceeds the maximum frame size " + maxFrame);
         }
         if (length <= buf.length) {
@@ -110,11 +113,11 @@ public final class FrameReader {
     /** True if a whole further frame is buffered (so {@link #next()} will not read from the stream). */
     public boolean hasFrame() {
         int have = limit - pos;
-        if (have < Frames.HEADER) {
+        if (have < Frame.HEADER) {
             return false;
         }
-        int length = Frames.getInt(buf, pos);
-        return length >= 0 && length <= have - Frames.HEADER;
+        int length = Frame.length(buf, pos);
+        return length >= 0 && length <= have - Frame.HEADER;
     }
 
     /** True if bytes of a further frame are already buffered (so reading on will not block at once). */

@@ -1,13 +1,12 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.wire.Frame;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The outgoing side of a connection: frames are appended in order (small ones coalesced into
@@ -50,8 +49,7 @@ public final class FrameWriter {
      */
     public static final int WRITE_OVERHEAD = 1024;
 
-    private static final Executor WRITERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), daemonFactory("jfork-rpc-writer"));
+    private static final Executor WRITERS = JforkThreads.ioExecutor();
 
     private static final class Segment {
         final byte[] data;
@@ -104,7 +102,7 @@ public final class FrameWriter {
 
     /** What a frame with a body of {@code length} bytes is charged against the inline limit. */
     public static long charge(int length) {
-        return Frames.HEADER + (long) length + WRITE_OVERHEAD;
+        return Frame.HEADER + (long) length + WRITE_OVERHEAD;
     }
 
     /** The charged length of everything appended so far: the position right after the last frame. */
@@ -183,16 +181,16 @@ public final class FrameWriter {
     }
 
     private void append(byte type, int id, byte[] body, int offset, int length) {
-        int total = Frames.HEADER + length;
+        int total = Frame.HEADER + length;
         if (total <= SMALL) {
             Segment t = room(total);
-            Frames.putHeader(t.data, t.length, length, type, id);
-            System.arraycopy(body, offset, t.data, t.length + Frames.HEADER, length);
+            Frame.putHeader(t.data, t.length, type, id, length);
+            System.arraycopy(body, offset, t.data, t.length + Frame.HEADER, length);
             t.length += total;
         } else {
-            Segment t = room(Frames.HEADER);
-            Frames.putHeader(t.data, t.length, length, type, id);
-            t.length += Frames.HEADER;
+            Segment t = room(Frame.HEADER);
+            Frame.putHeader(t.data, t.length, type, id, length);
+            t.length += Frame.HEADER;
             pending.add(new Segment(body, offset, length, false));
             tail = null;
         }
@@ -345,14 +343,5 @@ public final class FrameWriter {
             closed = true;
             lock.notifyAll();
         }
-    }
-
-    static java.util.concurrent.ThreadFactory daemonFactory(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

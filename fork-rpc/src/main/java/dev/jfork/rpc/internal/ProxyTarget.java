@@ -1,5 +1,7 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.wire.FunctionRef;
+
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
@@ -20,21 +22,21 @@ final class ProxyTarget implements Target {
     private final String[] names;
     private final boolean async;
 
-    ProxyTarget(String ifaceName, String implName, boolean async) throws Methods.NotFound {
+    ProxyTarget(String ifaceName, String implName, boolean async) throws FunctionRef.Invalid {
         this.async = async;
-        Class<?> iface = Methods.load("proxy interface", ifaceName);
-        Class<?> impl = Methods.load("proxy implementation", implName);
+        Class<?> iface = FunctionRef.loadClass("proxy interface", ifaceName, RpcConfig.loader());
+        Class<?> impl = FunctionRef.loadClass("proxy implementation", implName, RpcConfig.loader());
         if (!iface.isAssignableFrom(impl)) {
-            throw new Methods.NotFound("proxy implementation " + implName + " does not implement " + ifaceName, null);
+            throw new FunctionRef.Invalid("proxy implementation " + implName + " does not implement " + ifaceName, null);
         }
         try {
             java.lang.reflect.Constructor<?> c = impl.getDeclaredConstructor();
             c.setAccessible(true);
             instance = c.newInstance();
         } catch (InvocationTargetException e) {
-            throw new Methods.NotFound("proxy implementation " + implName + ": constructor threw " + e.getCause(), e.getCause());
+            throw new FunctionRef.Invalid("proxy implementation " + implName + ": constructor threw " + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new Methods.NotFound("proxy implementation " + implName + " needs a no-argument constructor: " + e, e);
+            throw new FunctionRef.Invalid("proxy implementation " + implName + " needs a no-argument constructor: " + e, e);
         }
         List<Method> methods = ProxyMethods.of(iface);
         handles = new MethodHandle[methods.size()];
@@ -49,7 +51,7 @@ final class ProxyTarget implements Target {
             }
             arity[i] = m.getParameterCount();
             names[i] = m.getName();
-            handles[i] = Methods.handle(m).bindTo(instance).asSpreader(Object[].class, arity[i])
+            handles[i] = Target.handle(m).bindTo(instance).asSpreader(Object[].class, arity[i])
                     .asType(MethodType.methodType(Object.class, Object[].class));
         }
     }

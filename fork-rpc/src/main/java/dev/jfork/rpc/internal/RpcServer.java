@@ -1,5 +1,10 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.wire.FunctionRef;
+
+import dev.jfork.internal.wire.ExitCodes;
+import dev.jfork.internal.wire.MalformedFrameException;
+
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -7,10 +12,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
-import dev.jfork.ForkArgs;
-import dev.jfork.ForkChannel;
 import dev.jfork.rpc.RpcReply;
 import dev.jfork.rpc.RpcSerializer;
+import dev.jfork.ForkArgs;
+import dev.jfork.ForkChannel;
 
 /**
  * The child's side: the run function {@code Rpc.run} starts ({@link #ENTRY}). It takes its
@@ -28,6 +33,8 @@ import dev.jfork.rpc.RpcSerializer;
 public final class RpcServer {
     /** The run function {@code Rpc.run} enters. */
     public static final String ENTRY = "dev.jfork.rpc.internal.RpcServer.run";
+
+    private static final Class<?>[][] INIT_SIGNATURES = {{ForkArgs.class}, {}};
 
     private static volatile RpcServer current;
 
@@ -74,7 +81,7 @@ public final class RpcServer {
             config = RpcConfig.decode(args.bytes(args.size() - 1));
         } catch (IOException | RuntimeException e) {
             startWriter();
-            fatal(Frames.EXIT_FAILED, "bad RPC configuration", e);
+            fatal(ExitCodes.FAILED, "bad RPC configuration", e);
         }
         maxFrame = config.maxFrameSize;
         startWriter();
@@ -82,7 +89,7 @@ public final class RpcServer {
         try {
             serializer = config.newSerializer();
         } catch (RuntimeException e) {
-            fatal(Frames.EXIT_FAILED, "cannot create the serializer", e.getCause() != null ? e.getCause() : e);
+            fatal(ExitCodes.FAILED, "cannot create the serializer", e.getCause() != null ? e.getCause() : e);
         }
         if (config.init != null) {
             callInit(new ChildArgs(args));
@@ -90,8 +97,8 @@ public final class RpcServer {
         try {
             target = config.proxyInterface != null ? new ProxyTarget(config.proxyInterface, config.proxyImpl, config.async)
                     : Target.function(config.function, config.async);
-        } catch (Methods.NotFound e) {
-            fatal(Frames.EXIT_FAILED, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (FunctionRef.Invalid e) {
+            fatal(ExitCodes.FAILED, e.getMessage(), e.getCause() != null ? e.getCause() : e);
         }
         serveRequests();
         finish();
@@ -103,17 +110,17 @@ public final class RpcServer {
     }
 
     private void callInit(ForkArgs userArgs) {
-        Method m = null;
         try {
-            m = Methods.find("init", config.init, List.<Class<?>[]>of(new Class<?>[] {ForkArgs.class}, new Class<?>[0]),
-                    "static void " + config.init.substring(config.init.lastIndexOf('.') + 1).replace(":", "") + "(ForkArgs) or ()");
+            FunctionRef ref = FunctionRef.parse("init", config.init);
+            Method m = ref.resolve(RpcConfig.loader(), true, INIT_SIGNATURES,
+                    "static void " + ref.methodName() + "(ForkArgs) or " + ref.methodName() + "()");
             m.invoke(null, m.getParameterCount() == 1 ? new Object[] {userArgs} : new Object[0]);
-        } catch (Methods.NotFound e) {
-            fatal(Frames.EXIT_FAILED, e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        } catch (FunctionRef.Invalid e) {
+            fatal(ExitCodes.FAILED, e.getMessage(), e.getCause() != null ? e.getCause() : e);
         } catch (InvocationTargetException e) {
-            fatal(Frames.EXIT_FAILED, "init " + config.init + " threw", e.getCause());
+            fatal(ExitCodes.FAILED, "init " + config.init + " threw", e.getCause());
         } catch (IllegalAccessException | RuntimeException e) {
-            fatal(Frames.EXIT_FAILED, "init " + config.init + " could not be called", e);
+            fatal(ExitCodes.FAILED, "init " + config.init + " could not be called", e);
         }
     }
 
@@ -126,7 +133,7 @@ public final class RpcServer {
                 switch (reader.type()) {
                     case Frames.CALL:
                         if (reader.id() == 0) {
-                            throw new Frames.MalformedFrameException("CALL with id 0");
+                            throw new MalformedFrameException("CALL with id 0");
                         }
                         handleCall(reader);
                         break;
@@ -147,11 +154,11 @@ public final class RpcServer {
                         break;
                     }
                     default:
-                        throw new Frames.MalformedFrameException("unexpected " + Frames.typeName(reader.type()) + " frame from the parent");
+                        throw new MalformedFrameException("unexpected " + Frames.typeName(reader.type()) + " frame from the parent");
                 }
             }
-        } catch (Frames.MalformedFrameException e) {
-            fatal(Frames.EXIT_PROTOCOL, "protocol error", e);
+        } catch (MalformedFrameException e) {
+            fatal(ExitCodes.PROTOCOL, "protocol error", e);
         } catch (IOException e) {
             // the parent is gone, or died while writing: finish like at end of stream
         }
@@ -302,19 +309,18 @@ public final class RpcServer {
         closeChannel();
         if (config.done != null) {
             try {
-                Method m = Methods.find("done", config.done, List.<Class<?>[]>of(new Class<?>[0]), "static void "
-                        + config.done.substring(config.done.lastIndexOf('.') + 1).replace(":", "") + "()");
-                m.invoke(null);
-            } catch (Methods.NotFound e) {
+                FunctionRef ref = FunctionRef.parse("done", config.done);
+                ref.resolve(RpcConfig.loader(), true, new Class<?>[][] {{}}, "static void " + ref.methodName() + "()").invoke(null);
+            } catch (FunctionRef.Invalid e) {
                 System.err.println(prefix() + e.getMessage());
-                System.exit(Frames.EXIT_FAILED);
+                System.exit(ExitCodes.FAILED);
             } catch (InvocationTargetException e) {
                 System.err.println(prefix() + "done " + config.done + " threw:");
                 e.getCause().printStackTrace();
-                System.exit(Frames.EXIT_FAILED);
+                System.exit(ExitCodes.FAILED);
             } catch (IllegalAccessException | RuntimeException e) {
                 System.err.println(prefix() + "done " + config.done + " could not be called: " + e);
-                System.exit(Frames.EXIT_FAILED);
+                System.exit(ExitCodes.FAILED);
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.jfork.rpc.internal;
 
+import dev.jfork.internal.wire.Frame;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -75,29 +77,29 @@ class FrameWriterTest {
         Thread me = Thread.currentThread();
 
         w.send(Frames.CALL, 1, new byte[100], FrameWriter.Flush.NOW);
-        assertEquals(Frames.HEADER + 100, out.size(), "written before send returned");
+        assertEquals(Frame.HEADER + 100, out.size(), "written before send returned");
         long first = w.position();
         assertEquals(FrameWriter.charge(100), first);
         w.send(Frames.CALL, 2, new byte[100], FrameWriter.Flush.NOW);
-        assertEquals(2 * (Frames.HEADER + 100), out.size(), "the second is still within the limit");
+        assertEquals(2 * (Frame.HEADER + 100), out.size(), "the second is still within the limit");
         assertSame(me, out.threads.get(1));
 
         w.send(Frames.CALL, 3, new byte[100], FrameWriter.Flush.NOW);
-        out.awaitSize(3 * (Frames.HEADER + 100));
+        out.awaitSize(3 * (Frame.HEADER + 100));
         assertNotSame(me, out.threads.get(2), "over the limit: written by a background writer");
 
         w.acknowledge(first); // the peer has read call 1
         w.acknowledge(first - 1); // an older position changes nothing
         waitUntilIdle(w);
         w.send(Frames.CALL, 4, new byte[10], FrameWriter.Flush.NOW); // still over the limit: calls 2 to 4 unacknowledged
-        out.awaitSize(4 * Frames.HEADER + 310);
+        out.awaitSize(4 * Frame.HEADER + 310);
         assertNotSame(me, out.threads.get(3));
 
         w.acknowledge(w.position());
         waitUntilIdle(w);
         w.send(Frames.CALL, 5, new byte[100], FrameWriter.Flush.HOLD);
         w.kick(FrameWriter.Flush.NOW);
-        assertEquals(5 * Frames.HEADER + 410, out.size(), "everything acknowledged: inline again");
+        assertEquals(5 * Frame.HEADER + 410, out.size(), "everything acknowledged: inline again");
         assertSame(me, out.threads.get(4));
 
         w.send(Frames.CALL, 6, new byte[(int) (3 * FrameWriter.charge(100))], FrameWriter.Flush.NOW);
@@ -123,7 +125,7 @@ class FrameWriterTest {
         inline.join(20_000);
         assertTrue(!inline.isAlive(), "the inline writer returned");
         assertTrue(w.flush());
-        assertEquals(3 * Frames.HEADER + 100 * 1024 + 20, out.size());
+        assertEquals(3 * Frame.HEADER + 100 * 1024 + 20, out.size());
         for (int i = 1; i < out.threads.size(); i++) {
             assertNotSame(inline, out.threads.get(i), "write " + i + " (" + out.lengths.get(i) + " bytes) was the inline writer's");
         }
@@ -136,7 +138,7 @@ class FrameWriterTest {
         w.attach(out);
         for (int i = 1; i <= 10; i++) {
             w.send(Frames.RESULT, i, new byte[100 * 1024], FrameWriter.Flush.NOW);
-            assertEquals(i * (Frames.HEADER + 100 * 1024), out.size());
+            assertEquals(i * (Frame.HEADER + 100 * 1024), out.size());
         }
         for (Thread t : out.threads) {
             assertSame(Thread.currentThread(), t);

@@ -1,0 +1,121 @@
+package dev.jfork.internal.child;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import dev.jfork.internal.wire.ExitCodes;
+import dev.jfork.internal.wire.LaunchLine;
+
+/**
+ * Entry point of every jfork child JVM: {@code java [options] -cp ... }{@link LaunchLine#MAIN_CLASS}
+ * followed by a {@link LaunchLine} ({@code docs/PROTOCOL.md}, "Processes and descriptors").
+ *
+ * <p>Descriptor 0 is the control socket (to the parent, or first to the template that replays its
+ * preparation), 2 a pipe to the parent's stderr pump, the lifeline descriptor the read end of a
+ * pipe whose only writer is the owner (end of stream = the owner died), 5 and up the template's
+ * descriptor arguments. A process started in the {@code template} role loads the native layer
+ * and starts its spares at once. {@code ChildMain check} exits 0 at once (used to check that a JVM
+ * starts with an archive).
+ *
+ * <p>This is the boot path: pure JDK, {@code java.io} only, so a child is ready as soon as a bare
+ * JVM would be.
+ */
+public final class ChildMain {
+    private ChildMain() {}
+
+    public static void main(String[] args) {
+        if (args.length == 1 && LaunchLine.CHECK.equals(args[0])) {
+            System.exit(0);
+        }
+        LaunchLine line;
+        try {
+            line = LaunchLine.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("[jfork] " + e.getMessage());
+            System.exit(ExitCodes.PROTOCOL);
+            return;
+        }
+        if (line.lifelineFd() >= 0) {
+            watchOwner(line.lifelineFd());
+        }
+        CommandLoop server = new CommandLoop(line);
+        if (LaunchLine.TEMPLATE.equals(line.role())) {
+            becomeTemplateSoon(server);
+        }
+        server.serve();
+    }
+
+    /**
+     * A process started as a template will spawn children: load the native layer and start the
+     * spares in the background now, rather than on the first fork.
+     */
+    private static void becomeTemplateSoon(CommandLoop server) {
+        Thread t = new Thread("jfork-warm-up") {
+            @Override
+            public void run() {
+                try {
+                    server.template().keepSpares();
+                } catch (java.io.IOException | RuntimeException | LinkageError ignored) {
+                    // reported when a fork needs it
+                }
+            }
+        };
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Exits as soon as the owner's end of the lifeline pipe is closed, i.e. the owner is gone.
+     *
+     * <p>The watcher blocks in {@code read(2)} for the life of the process. HotSpot waits up to
+     * 300 ms at exit for threads that are in native code, so the read goes through an interruptible
+     * channel and a shutdown hook interrupts it: every normal exit stays fast.
+     *
+     * <p>Interrupting a channel closes its descriptor, so the watcher reads through a descriptor of
+     * its own (see {@link #watcherChannel}): {@code LIFELINE_FD} itself stays open until the process
+     * is gone. A template hands that number on to every process it spawns; were it closed while a
+     * spare is being spawned at exit, the number could be reused by the spare's own socket, and the
+     * spare would hold both ends of its control socket and never see end of stream.
+     */
+    private static void watchOwner(int fd) {
+        FileChannel lifeline = watcherChannel(fd);
+        Thread t = new Thread("jfork-owner-watch") {
+            @Override
+            public void run() {
+                ByteBuffer b = ByteBuffer.allocate(16);
+                try {
+                    while (lifeline.read(b) >= 0) {
+                        b.clear(); // the owner never writes; keep waiting for end of stream
+                    }
+                } catch (ClosedByInterruptException e) {
+                    return; // this process is exiting anyway (see the shutdown hook)
+                } catch (IOException ignored) {
+                    // treated like end of stream
+                }
+                Runtime.getRuntime().halt(ExitCodes.OWNER_GONE);
+            }
+        };
+        t.setDaemon(true);
+        t.start();
+        Runtime.getRuntime().addShutdownHook(new Thread("jfork-owner-watch-stop") {
+            @Override
+            public void run() {
+                t.interrupt();
+            }
+        });
+    }
+
+    /**
+     * A channel reading the lifeline pipe through a new descriptor ({@code /proc/self/fd/N} opens
+     * the same pipe again), falling back to the descriptor itself where {@code /proc} is missing.
+     */
+    private static FileChannel watcherChannel(int fd) {
+        try {
+            return new FileInputStream("/proc/self/fd/" + fd).getChannel();
+        } catch (IOException e) {
+            return new FileInputStream(FileDescriptors.of(fd)).getChannel();
+        }
+    }
+}

@@ -1,0 +1,251 @@
+package dev.jfork.internal.os;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import dev.jfork.ForkChannel;
+import dev.jfork.internal.concurrent.JforkThreads;
+
+
+/**
+ * A {@link ForkChannel} over a raw socket descriptor, used in the parent (which must know the
+ * descriptor number to pass descriptors with SCM_RIGHTS, so it cannot use a JDK channel).
+ *
+ * <p>Reads and writes hold a use count; {@link #close()} while a read is blocked shuts the socket
+ * down to wake it, and the descriptor is closed only when the last user leaves, so a descriptor
+ * number is never reused under a running call. An unreachable channel is closed by a cleaner.
+ */
+public final class FdChannel implements ForkChannel {
+    /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
+    private static final class State implements Runnable {
+        final int fd;
+        int users;
+        boolean closed;
+        boolean released;
+
+        State(int fd) {
+            this.fd = fd;
+        }
+
+        synchronized void acquire() throws ClosedChannelException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            users++;
+        }
+
+        synchronized void release() {
+            users--;
+            if (closed && users == 0) {
+                releaseFd();
+            }
+        }
+
+        @Override
+        public synchronized void run() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (users > 0) {
+                Native.shutdown(fd);
+            } else {
+                releaseFd();
+            }
+        }
+
+        private void releaseFd() {
+            if (!released) {
+                released = true;
+                Native.closeQuietly(fd);
+            }
+        }
+    }
+
+    private final State state;
+    private final JforkThreads.Cleanable cleanable;
+    private final Object readLock = new Object();
+    private final Object writeLock = new Object();
+    /** Native memory for heap-buffer I/O, one per direction, allocated on first use. */
+    private ByteBuffer readBuffer;
+    private ByteBuffer writeBuffer;
+
+    /** Size of the per-channel transfer buffers (larger transfers loop). */
+    private static final int BUFFER_SIZE = 32 * 1024;
+
+    public FdChannel(int fd) {
+        this.state = new State(fd);
+        this.cleanable = JforkThreads.cleanWhenUnreachable(this, state);
+    }
+
+    @Override
+    public int fd() {
+        return state.fd;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        synchronized (readLock) {
+            state.acquire();
+            try {
+                if (dst.isDirect()) {
+                    return Native.read(state.fd, dst);
+                }
+                if (readBuffer == null) {
+                    readBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+                }
+                ByteBuffer tmp = readBuffer;
+                tmp.clear().limit(Math.min(dst.remaining(), tmp.capacity()));
+                int n = Native.read(state.fd, tmp);
+                if (n > 0) {
+                    tmp.flip();
+                    dst.put(tmp);
+                }
+                return n;
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                int total = 0;
+                if (src.isDirect()) {
+                    while (src.hasRemaining()) {
+                        total += Native.write(state.fd, src);
+                    }
+                    return total;
+                }
+                if (writeBuffer == null) {
+                    writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+                }
+                ByteBuffer tmp = writeBuffer;
+                while (src.hasRemaining()) {
+                    int chunk = Math.min(tmp.capacity(), src.remaining());
+                    ByteBuffer slice = src.duplicate();
+                    slice.limit(slice.position() + chunk);
+                    tmp.clear();
+                    tmp.put(slice).flip();
+                    while (tmp.hasRemaining()) {
+                        int n = Native.write(state.fd, tmp);
+                        total += n;
+                        src.position(src.position() + n);
+                    }
+                }
+                return total;
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** Writes all bytes. */
+    public void writeFully(byte[] bytes) throws IOException {
+        write(ByteBuffer.wrap(bytes));
+    }
+
+    /** One write that does not block: the bytes written, 0 if the socket buffer is full. */
+    int writeNonBlocking(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                ByteBuffer direct = src;
+                if (!src.isDirect()) {
+                    if (writeBuffer == null) {
+                        writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
+                    }
+                    direct = writeBuffer;
+                    direct.clear();
+                    ByteBuffer slice = src.duplicate();
+                    slice.limit(slice.position() + Math.min(direct.capacity(), src.remaining()));
+                    direct.put(slice).flip();
+                }
+                int n = Native.writeNonBlocking(state.fd, direct);
+                if (direct != src) {
+                    src.position(src.position() + n);
+                }
+                return n;
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** {@link #sendFds} that does not block: false (nothing sent) if the socket buffer is full. */
+    boolean sendFdsNonBlocking(int[] fds) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                return FdPassing.send(state.fd, fds, true);
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** Sends descriptors with one SCM_RIGHTS byte, ordered with the other writes on this channel. */
+    public void sendFds(int[] fds) throws IOException {
+        synchronized (writeLock) {
+            state.acquire();
+            try {
+                FdPassing.send(state.fd, fds);
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    /** Half-closes: the peer reads end of stream, replies can still be read. */
+    public void shutdownOutput() {
+        synchronized (state) {
+            if (!state.closed) {
+                Native.libc().shutdown(state.fd, Native.SHUT_WR);
+            }
+        }
+    }
+
+    /** Receives the descriptor byte of a frame just read (see {@link FdPassing#receive}). */
+    public int[] receiveFds(int count) throws IOException {
+        synchronized (readLock) {
+            state.acquire();
+            try {
+                return FdPassing.receive(state.fd, count);
+            } finally {
+                state.release();
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        synchronized (state) {
+            return !state.closed;
+        }
+    }
+
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    @Override
+    public InputStream inputStream() {
+        return ChannelStreams.in(this);
+    }
+
+    @Override
+    public OutputStream outputStream() {
+        return ChannelStreams.out(this);
+    }
+
+    @Override
+    public String toString() {
+        return "ForkChannel[fd " + state.fd + (isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,64 @@
+package dev.jfork.internal.os;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The feature version (17, 25, ...) of a {@code java} executable, so that child command lines only
+ * use options that JVM knows (an unknown option such as {@code --sun-misc-unsafe-memory-access} on
+ * JDK 17 stops the JVM from starting). Read from the JDK's {@code release} file; if there is none,
+ * from {@code java -version} once. Cached per executable.
+ */
+public final class JavaRuntime {
+    private JavaRuntime() {}
+
+    private static final ConcurrentHashMap<Path, Integer> CACHE = new ConcurrentHashMap<>();
+    private static final Pattern RELEASE = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)(?:[.\"+-])");
+    private static final Pattern VERSION_OUTPUT = Pattern.compile("version \"(\\d+)(?:[.\"+-])");
+
+    public static int featureVersion(Path java) throws IOException {
+        Path real = java.toRealPath();
+        Integer cached = CACHE.get(real);
+        if (cached != null) {
+            return cached;
+        }
+        int v = detect(real);
+        CACHE.put(real, v);
+        return v;
+    }
+
+    private static int detect(Path java) throws IOException {
+        Path home = java.getParent() == null ? null : java.getParent().getParent();
+        if (home != null) {
+            Path release = home.resolve("release");
+            if (Files.isRegularFile(release)) {
+                Matcher m = RELEASE.matcher(Files.readString(release));
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+        }
+        Process p = new ProcessBuilder(java.toString(), "-version").redirectErrorStream(true).start();
+        try (InputStream in = p.getInputStream()) {
+            String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            Matcher m = VERSION_OUTPUT.matcher(out);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            throw new IOException("cannot tell the version of " + java + " from: " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking " + java + " for its version", e);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}

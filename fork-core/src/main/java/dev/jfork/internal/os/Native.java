@@ -1,0 +1,371 @@
+package dev.jfork.internal.os;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+
+/**
+ * The few libc calls jfork needs, bound with jnr-ffi, as typed methods: this package is the only
+ * place that touches libc (the binding itself is package-private). Linux (glibc, 64-bit) only.
+ *
+ * <p>Loading this class costs a child JVM 100-300 ms (jnr-ffi generates its stubs at run time), so
+ * the child touches it only when a descriptor arrives or it is asked to fork; the parent and the
+ * template processes load it once.
+ */
+public final class Native {
+    // Linux constants (identical on x86_64 and aarch64).
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final int F_GETFD = 1;
+    public static final int F_SETFD = 2;
+    public static final int F_GETFL = 3;
+    public static final int FD_CLOEXEC = 1;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int MSG_CTRUNC = 0x8;
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SCM_RIGHTS = 1;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+    public static final int EINTR = 4;
+    public static final int EBADF = 9;
+    public static final int ECHILD = 10;
+    public static final int EAGAIN = 11;
+    public static final int EMFILE = 24;
+    public static final int ENFILE = 23;
+    public static final int EPIPE = 32;
+    public static final int RLIMIT_NOFILE = 7;
+    public static final int ECONNRESET = 104;
+    public static final int SIGKILL = 9;
+
+    /**
+     * libc as jnr-ffi sees it; every call records errno. Public only because jnr-ffi implements it
+     * in a class loader of its own; only this package can get an instance ({@link #libc()}).
+     */
+    public interface LibC {
+        int socketpair(int domain, int type, int protocol, @Out int[] sv);
+
+        int pipe2(@Out int[] fds, int flags);
+
+        int close(int fd);
+
+        int fcntl(int fd, int cmd, int arg);
+
+        long read(int fd, @Out ByteBuffer buf, long count);
+
+        long write(int fd, @In ByteBuffer buf, long count);
+
+        long send(int fd, @In ByteBuffer buf, long count, int flags);
+
+        long recv(int fd, @Out ByteBuffer buf, long count, int flags);
+
+        int dup2(int oldfd, int newfd);
+
+        long sendmsg(int fd, Pointer msg, int flags);
+
+        long recvmsg(int fd, Pointer msg, int flags);
+
+        int shutdown(int fd, int how);
+
+        int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
+
+        int waitpid(int pid, @Out int[] status, int options);
+
+        int kill(int pid, int sig);
+
+        String strerror(int errnum);
+
+        int getrlimit(int resource, @Out long[] rlim);
+
+        int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+        int posix_spawn_file_actions_init(Pointer fa);
+
+        int posix_spawn_file_actions_destroy(Pointer fa);
+
+        int posix_spawn_file_actions_adddup2(Pointer fa, int fd, int newfd);
+
+        int posix_spawn_file_actions_addclose(Pointer fa, int fd);
+
+        int posix_spawn_file_actions_addclosefrom_np(Pointer fa, int from);
+
+        int posix_spawn_file_actions_addchdir_np(Pointer fa, String path);
+
+        int posix_spawnattr_init(Pointer attr);
+
+        int posix_spawnattr_destroy(Pointer attr);
+
+        int posix_spawnattr_setflags(Pointer attr, short flags);
+
+        int posix_spawnattr_setsigmask(Pointer attr, Pointer set);
+
+        int posix_spawnattr_setsigdefault(Pointer attr, Pointer set);
+
+        int sigemptyset(Pointer set);
+
+        int sigfillset(Pointer set);
+    }
+
+    private static final class Holder {
+        static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+        static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+    }
+
+    private Native() {}
+
+    static LibC libc() {
+        return Holder.LIBC;
+    }
+
+    static Runtime runtime() {
+        return Holder.RUNTIME;
+    }
+
+    /** Forces the binding to load (used to warm a process up before it is needed). */
+    public static void load() {
+        libc();
+    }
+
+    public static int errno() {
+        return Holder.RUNTIME.getLastError();
+    }
+
+    public static ErrnoException error(String operation) {
+        int errno = errno();
+        return new ErrnoException(operation, errno, describeErrno(errno));
+    }
+
+    /**
+     * strerror, with what to do about running out of descriptors: EMFILE names this process's
+     * limit (which needs no descriptor to find out), ENFILE the system's.
+     */
+    public static String describeErrno(int errno) {
+        String text = libc().strerror(errno);
+        if (errno == EMFILE) {
+            long[] limit = new long[2];
+            String soft = libc().getrlimit(RLIMIT_NOFILE, limit) == 0 ? String.valueOf(limit[0]) : "unknown";
+            return text + " (EMFILE: this process has no free file descriptor; its limit, ulimit -n, is " + soft
+                    + "; close descriptors or raise the limit)";
+        }
+        if (errno == ENFILE) {
+            return text + " (ENFILE: the system-wide limit of open files, fs.file-max, is reached)";
+        }
+        return text;
+    }
+
+    /** An {@link IOException} that remembers the errno of the failed call. */
+    public static final class ErrnoException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        public ErrnoException(String operation, int errno, String description) {
+            super(operation + ": " + description + " (errno " + errno + ")");
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+
+        /** True if the peer is gone: EPIPE or ECONNRESET. */
+        public boolean isPeerGone() {
+            return errno == EPIPE || errno == ECONNRESET;
+        }
+    }
+
+    /** A connected AF_UNIX stream socket pair, both ends close-on-exec. */
+    public static int[] socketPair() throws IOException {
+        int[] sv = new int[2];
+        if (libc().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+            throw error("socketpair");
+        }
+        return sv;
+    }
+
+    /** A pipe [read end, write end], both ends close-on-exec. */
+    public static int[] pipe() throws IOException {
+        int[] fds = new int[2];
+        if (libc().pipe2(fds, O_CLOEXEC) != 0) {
+            throw error("pipe2");
+        }
+        return fds;
+    }
+
+    /** Duplicates {@code fd} to a new close-on-exec descriptor numbered at least {@code minimum}. */
+    public static int dupCloexec(int fd, int minimum) throws IOException {
+        int r = libc().fcntl(fd, F_DUPFD_CLOEXEC, minimum);
+        if (r < 0) {
+            throw error("duplicating descriptor " + fd);
+        }
+        return r;
+    }
+
+    public static boolean isOpen(int fd) {
+        return fd >= 0 && libc().fcntl(fd, F_GETFD, 0) >= 0;
+    }
+
+    public static void setCloexec(int fd) throws IOException {
+        if (libc().fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+            throw error("fcntl(F_SETFD) on " + fd);
+        }
+    }
+
+    /** Closes a descriptor, ignoring errors (used on cleanup paths). */
+    public static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            libc().close(fd);
+        }
+    }
+
+    public static void shutdown(int fd) {
+        libc().shutdown(fd, SHUT_RDWR);
+    }
+
+    /** One read(2), retried on EINTR; returns -1 at end of stream (and on ECONNRESET, which is EOF here). */
+    public static int read(int fd, ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
+        if (want == 0) {
+            return 0;
+        }
+        while (true) {
+            long n = libc().read(fd, dst, want);
+            if (n > 0) {
+                dst.position(dst.position() + (int) n);
+                return (int) n;
+            }
+            if (n == 0) {
+                return -1;
+            }
+            int errno = errno();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == ECONNRESET) {
+                return -1;
+            }
+            throw new ErrnoException("read", errno, describeErrno(errno));
+        }
+    }
+
+    /** One send(2) without SIGPIPE, retried on EINTR; returns the number of bytes written. */
+    public static int write(int fd, ByteBuffer src) throws IOException {
+        return send(fd, src, MSG_NOSIGNAL);
+    }
+
+    /**
+     * One send(2) that does not block (MSG_DONTWAIT) and raises no SIGPIPE: the number of bytes
+     * written, 0 if the socket buffer is full.
+     */
+    public static int writeNonBlocking(int fd, ByteBuffer src) throws IOException {
+        return send(fd, src, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+
+    private static int send(int fd, ByteBuffer src, int flags) throws IOException {
+        int want = src.remaining();
+        if (want == 0) {
+            return 0;
+        }
+        while (true) {
+            long n = libc().send(fd, src, want, flags);
+            if (n >= 0) {
+                src.position(src.position() + (int) n);
+                return (int) n;
+            }
+            int errno = errno();
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN && (flags & MSG_DONTWAIT) != 0) {
+                return 0;
+            }
+            throw new ErrnoException("write", errno, describeErrno(errno));
+        }
+    }
+
+    /** Writes all of {@code bytes} to a socket (send(2) without SIGPIPE). */
+    public static void sendFully(int fd, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
+        b.put(bytes).flip();
+        while (b.hasRemaining()) {
+            write(fd, b);
+        }
+    }
+
+    /**
+     * Whether the peer of a socket is still there and has sent nothing: a non-blocking peek that
+     * returns true only on EAGAIN (end of stream, an error or pending data all mean "not idle").
+     */
+    public static boolean isIdlePeer(int fd) {
+        ByteBuffer one = ByteBuffer.allocateDirect(1);
+        long n = libc().recv(fd, one, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && errno() == EAGAIN;
+    }
+
+    /** Writes all of {@code bytes} with write(2) (any descriptor, pipes included). */
+    public static void writeFully(int fd, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocateDirect(Math.max(1, bytes.length));
+        b.put(bytes).flip();
+        while (b.hasRemaining()) {
+            long n = libc().write(fd, b, b.remaining());
+            if (n >= 0) {
+                b.position(b.position() + (int) n);
+            } else if (errno() != EINTR) {
+                throw error("write");
+            }
+        }
+    }
+
+    /** accept4(2) with close-on-exec, retried on EINTR. */
+    public static int accept(int fd) throws IOException {
+        while (true) {
+            int r = libc().accept4(fd, null, null, SOCK_CLOEXEC);
+            if (r >= 0) {
+                return r;
+            }
+            if (errno() != EINTR) {
+                throw error("accept on descriptor " + fd);
+            }
+        }
+    }
+
+    /** Blocks until {@code pid} (a child of this process) ends; returns the raw wait status. */
+    public static int waitpid(int pid) throws IOException {
+        int[] status = new int[1];
+        while (true) {
+            int r = libc().waitpid(pid, status, 0);
+            if (r == pid) {
+                return status[0];
+            }
+            if (r < 0 && errno() == EINTR) {
+                continue;
+            }
+            throw error("waitpid(" + pid + ")");
+        }
+    }
+
+    /** Sends a signal; returns false if the process does not exist any more. */
+    public static boolean kill(long pid, int signal) {
+        return pid > 0 && libc().kill((int) pid, signal) == 0;
+    }
+
+    /** A NUL-terminated copy of {@code s} in native memory. */
+    static Pointer cString(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Pointer p = Memory.allocateDirect(runtime(), b.length + 1, true);
+        p.put(0, b, 0, b.length);
+        p.putByte(b.length, (byte) 0);
+        return p;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.jfork.internal.parent;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.jfork.ForkExit;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.os.Native;
+
+/**
+ * The kill policy: a process that was closed or failed must exit on its own; if it has not within
+ * {@code exitTimeout}, it is killed. The time counts from when its pid is known (a fork its
+ * template has not handed over yet gets the full time once it has). Armed at most once.
+ */
+final class ExitDeadline {
+    private static final System.Logger LOG = System.getLogger("dev.jfork");
+
+    private final CompletableFuture<Long> pid;
+    private final CompletableFuture<ForkExit> exit;
+    private final Duration timeout;
+    private final AtomicBoolean armed = new AtomicBoolean();
+
+    ExitDeadline(CompletableFuture<Long> pid, CompletableFuture<ForkExit> exit, Duration timeout) {
+        this.pid = pid;
+        this.exit = exit;
+        this.timeout = timeout;
+    }
+
+    /** Arms the deadline (once; nothing if the process has ended). */
+    void arm() {
+        if (exit.isDone() || !armed.compareAndSet(false, true)) {
+            return;
+        }
+        pid.thenRun(() -> JforkThreads.after(timeout, this::killIfAlive));
+    }
+
+    private void killIfAlive() {
+        long p = pid.getNow(-1L);
+        if (!exit.isDone() && p > 0) {
+            LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, timeout);
+            Native.kill(p, Native.SIGKILL);
+        }
+    }
+
+    /** Kills the process now, or once its pid is known; nothing once it has ended. */
+    static void killNow(CompletableFuture<Long> pid, CompletableFuture<ForkExit> exit) {
+        pid.thenAccept(p -> {
+            if (p > 0 && !exit.isDone()) {
+                Native.kill(p, Native.SIGKILL);
+            }
+        });
+    }
+}

@@ -1,0 +1,153 @@
+package dev.jfork.internal.parent;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import dev.jfork.JvmSpec;
+import dev.jfork.internal.os.JavaRuntime;
+import dev.jfork.internal.wire.LaunchLine;
+
+
+/** The command line and environment of a child JVM started from a {@link JvmSpec}. */
+public final class JvmCommand {
+    private JvmCommand() {}
+
+    /**
+     * Resources that locate the jars the child needs whatever the user's class path says: jfork
+     * itself, and jnr-ffi with what it needs, loaded in the child only when a descriptor arrives.
+     */
+    private static final String[] REQUIRED_RESOURCES = {LaunchLine.MAIN_CLASS.replace('.', '/') + ".class", "jnr/ffi/Pointer.class",
+        "com/kenai/jffi/Library.class", "jni/" + jffiArch() + "-Linux/libjffi-1.2.so", "org/objectweb/asm/ClassVisitor.class",
+        "org/objectweb/asm/commons/Method.class", "org/objectweb/asm/tree/ClassNode.class",
+        "org/objectweb/asm/tree/analysis/Analyzer.class", "org/objectweb/asm/util/Printer.class",
+        "jnr/x86asm/Assembler.class", "jnr/a64asm/Assembler_A64.class"};
+
+    private static volatile Map<String, String> required;
+
+    /** {@link JvmSpec.Builder#leanFlags(boolean)}. */
+    public static final List<String> LEAN_FLAGS = List.of("-XX:-UsePerfData");
+    /** {@link JvmSpec.Builder#fixedArchiveAddress(boolean)}. */
+    public static final List<String> FIXED_ARCHIVE_ADDRESS = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
+
+    /** The full command line: {@code java}, jfork's and the spec's options, the class path and the {@link LaunchLine}. */
+    public static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role) throws IOException {
+        int feature = JavaRuntime.featureVersion(spec.java());
+        if (feature < 17) {
+            throw new IOException(spec.java() + " is Java " + feature + "; jfork children need Java 17 or newer");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(spec.java().toString());
+        // jfork's own flags first: the user's options come later and win where they set the same flag
+        if (spec.leanFlags()) {
+            argv.addAll(LEAN_FLAGS);
+        }
+        if (spec.fixedArchiveAddress()) {
+            argv.addAll(FIXED_ARCHIVE_ADDRESS);
+        }
+        argv.addAll(spec.jvmOptions());
+        for (Map.Entry<String, String> p : spec.systemProperties().entrySet()) {
+            argv.add("-D" + p.getKey() + "=" + p.getValue());
+        }
+        // jnr's native stub, if a descriptor arrives; silences JDK 22+'s restricted-method warning
+        argv.add("--enable-native-access=ALL-UNNAMED");
+        if (feature >= 23) {
+            // jfork's child, jffi and Kryo use sun.misc.Unsafe; the option does not exist before 23 (and stops 17 from starting)
+            argv.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        argv.add("-cp");
+        argv.add(classPath(spec));
+        argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spec.spares(), spec.spareDelay().toMillis(),
+                spec.classDataSharing() ? spec.cacheDirectory().toString() : null).mainAndArgs());
+        return argv;
+    }
+
+    public static List<String> envp(JvmSpec spec) {
+        List<String> env = new ArrayList<>(spec.environment().size());
+        for (Map.Entry<String, String> e : spec.environment().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        return env;
+    }
+
+    private static String classPath(JvmSpec spec) {
+        Set<String> entries = new LinkedHashSet<>(spec.classPath());
+        for (Map.Entry<String, String> r : required().entrySet()) {
+            if (!entries.contains(r.getValue()) && !provides(spec.classPath(), r.getKey())) {
+                entries.add(r.getValue());
+            }
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /** Resource name to the jar or directory this JVM loads it from. */
+    private static Map<String, String> required() {
+        Map<String, String> r = required;
+        if (r == null) {
+            Map<String, String> found = new java.util.LinkedHashMap<>();
+            ClassLoader loader = JvmCommand.class.getClassLoader();
+            for (String resource : REQUIRED_RESOURCES) {
+                URL url = loader.getResource(resource);
+                String location = url == null ? null : location(url, resource);
+                if (location != null) {
+                    found.put(resource, location);
+                }
+            }
+            r = required = found;
+        }
+        return r;
+    }
+
+    private static final Map<String, Boolean> PROVIDES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Whether one of the class path entries holds the resource (a user jar may bundle jfork). */
+    private static boolean provides(List<String> classPath, String resource) {
+        for (String entry : classPath) {
+            Boolean has = PROVIDES.computeIfAbsent(entry + "!" + resource, k -> {
+                File f = new File(entry);
+                if (f.isDirectory()) {
+                    return new File(f, resource).isFile();
+                }
+                if (f.isFile()) {
+                    try (java.util.jar.JarFile jar = new java.util.jar.JarFile(f)) {
+                        return jar.getEntry(resource) != null;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }
+                return false;
+            });
+            if (has) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The jar or directory a resource URL comes from. */
+    private static String location(URL url, String resource) {
+        try {
+            String s = url.toString();
+            if (s.startsWith("jar:")) {
+                return Paths.get(new URL(s.substring(4, s.indexOf("!/"))).toURI()).toString();
+            }
+            if (s.startsWith("file:") && s.endsWith(resource)) {
+                return Paths.get(new URL(s.substring(0, s.length() - resource.length())).toURI()).toString();
+            }
+        } catch (URISyntaxException | IOException | RuntimeException ignored) {
+            // not a file: the user's class path must provide it
+        }
+        return null;
+    }
+
+    private static String jffiArch() {
+        String arch = System.getProperty("os.arch");
+        return "amd64".equals(arch) ? "x86_64" : arch;
+    }
+}

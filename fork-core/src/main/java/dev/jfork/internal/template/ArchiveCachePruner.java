@@ -1,0 +1,59 @@
+package dev.jfork.internal.template;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Keeps a class-data archive cache directory from growing without bound. Every distinct
+ * configuration gets its own archive (6-17 MB), and a configuration changes whenever a jar on the
+ * class path is rebuilt, so a developer's cache would otherwise gain an archive per build.
+ *
+ * <p>An archive counts as used when it was built, found by a template (which sets its modification
+ * time) or mapped by a JVM (which updates its access time, at least daily on {@code relatime}
+ * mounts). Archives, and partial files of interrupted builds, unused for longer than the maximum
+ * age are deleted, at most once per directory and parent JVM, when the parent starts its first
+ * process that may use the directory. Deleting an archive that a JVM still maps is harmless on
+ * Linux (the mapping keeps the file's data); a JVM started later with it builds it again.
+ */
+public final class ArchiveCachePruner {
+    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    private static final Set<Path> PRUNED = ConcurrentHashMap.newKeySet();
+
+    private ArchiveCachePruner() {}
+
+    /** Deletes archives in {@code directory} unused for longer than {@code maxAge}, once per directory. */
+    public static void pruneOnce(Path directory, Duration maxAge) {
+        if (!PRUNED.add(directory)) {
+            return;
+        }
+        FileTime limit = FileTime.fromMillis(System.currentTimeMillis() - maxAge.toMillis());
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (!(name.endsWith(".jsa") || name.endsWith(".aot") || name.contains(".tmp"))) {
+                    continue; // not ours
+                }
+                try {
+                    BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+                    FileTime used = a.lastModifiedTime().compareTo(a.lastAccessTime()) > 0 ? a.lastModifiedTime() : a.lastAccessTime();
+                    if (a.isRegularFile() && used.compareTo(limit) < 0) {
+                        Files.deleteIfExists(f);
+                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted the class-data archive {0}, unused since {1}", f, used);
+                    }
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "jfork: cannot prune " + f + ": " + e);
+                }
+            }
+        } catch (IOException e) {
+            // no directory yet (nothing to prune) or not readable (the template reports archive problems)
+            LOG.log(System.Logger.Level.DEBUG, "jfork: cannot list the class-data archive cache " + directory + ": " + e);
+        }
+    }
+}

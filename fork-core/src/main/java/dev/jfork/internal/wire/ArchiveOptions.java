@@ -1,0 +1,43 @@
+package dev.jfork.internal.wire;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JVM options that choose or produce a class-data archive. A template's own are not its
+ * forks' (they get the template's archive, if any), and a program's are not its template's: both
+ * strip them from the command lines they copy.
+ */
+public final class ArchiveOptions {
+    private ArchiveOptions() {}
+
+    private static final String[] PREFIXES = {"-XX:SharedArchiveFile=", "-XX:AOTCache=", "-XX:AOTMode=",
+        "-XX:ArchiveClassesAtExit", "-XX:AOTCacheOutput", "-XX:AOTConfiguration", "-XX:DumpLoadedClassList=",
+        "-XX:SharedClassListFile=", "-Xshare:"};
+
+    /** Whether {@code option} selects, checks or writes a class-data archive. */
+    public static boolean isArchiveOption(String option) {
+        for (String p : PREFIXES) {
+            if (option.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code options} without the archive options. */
+    public static List<String> without(List<String> options) {
+        List<String> out = new ArrayList<String>(options.size());
+        for (String o : options) {
+            if (!isArchiveOption(o)) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** The option that makes a JVM of this {@code feature} version boot from {@code archive}. */
+    public static String use(int feature, String archive) {
+        return feature >= 25 ? "-XX:AOTCache=" + archive : "-XX:SharedArchiveFile=" + archive;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.jfork.internal.wire;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The arguments of every jfork JVM after its main class ({@code docs/PROTOCOL.md}, "Processes and
+ * descriptors"): built by whoever spawns one (the parent, a template, the class-data archive's
+ * training JVM) with {@link #toArgs()}, read back by {@code ChildMain} with {@link #parse}.
+ *
+ * <pre>MAIN_CLASS VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES SPARE_DELAY_MS ARCHIVE_DIR</pre>
+ *
+ * @param owner       pid of the program that owns the whole line of processes
+ * @param lifelineFd  descriptor of the owner's lifeline pipe ({@link Protocol#FD_LIFELINE}), or -1
+ * @param maxFrame    the largest frame payload this process accepts
+ * @param role        {@link #TEMPLATE} for a process started to be forked from, else {@link #CHILD}
+ * @param spares      ready forks it keeps once forked from
+ * @param spareDelayMs how long after a hand-over it starts a spare's replacement
+ * @param archiveDir  where its forks' class-data archives are cached, or null for none
+ */
+public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, int spares, long spareDelayMs, String archiveDir) {
+    /** The main class of every jfork JVM. */
+    public static final String MAIN_CLASS = "dev.jfork.internal.child.ChildMain";
+    /** The one argument that makes {@code ChildMain} exit 0 at once (to check that a JVM starts with an archive). */
+    public static final String CHECK = "check";
+    public static final String CHILD = "child";
+    public static final String TEMPLATE = "template";
+    private static final int COUNT = 8;
+
+    /** A process that only loads what it is told (the class-data archive's training JVM): no frame limit, no spares, no archive. */
+    public static LaunchLine trainee(long owner) {
+        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, 0, 0, null);
+    }
+
+    /** The same line with another role (a template's forks are children). */
+    public LaunchLine withRole(String newRole) {
+        return new LaunchLine(owner, lifelineFd, maxFrame, newRole, spares, spareDelayMs, archiveDir);
+    }
+
+    /** The arguments after the main class. */
+    public List<String> toArgs() {
+        List<String> a = new ArrayList<String>(COUNT);
+        a.add(String.valueOf(Protocol.VERSION));
+        a.add(String.valueOf(owner));
+        a.add(String.valueOf(lifelineFd));
+        a.add(String.valueOf(maxFrame));
+        a.add(role);
+        a.add(String.valueOf(spares));
+        a.add(String.valueOf(spareDelayMs));
+        a.add(archiveDir == null ? "-" : archiveDir);
+        return a;
+    }
+
+    /** The main class followed by {@link #toArgs()}: what follows the JVM options on a command line. */
+    public List<String> mainAndArgs() {
+        List<String> a = new ArrayList<String>(COUNT + 1);
+        a.add(MAIN_CLASS);
+        a.addAll(toArgs());
+        return a;
+    }
+
+    /**
+     * Reads the arguments {@code ChildMain} was started with.
+     *
+     * @throws IllegalArgumentException with a message for the child's stderr if they are not a
+     *                                  launch line of this protocol version
+     */
+    public static LaunchLine parse(String[] args) {
+        if (args.length != COUNT || !String.valueOf(Protocol.VERSION).equals(args[0])) {
+            throw new IllegalArgumentException(MAIN_CLASS + " is started by jfork; protocol version "
+                    + (args.length > 0 ? args[0] : "(none)") + " does not match this jar's " + Protocol.VERSION
+                    + " (is an older or newer fork-core on the child's class path?)");
+        }
+        try {
+            return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4],
+                    Integer.parseInt(args[5]), Long.parseLong(args[6]), "-".equals(args[7]) ? null : args[7]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("malformed jfork launch line: " + String.join(" ", args));
+        }
+    }
+}

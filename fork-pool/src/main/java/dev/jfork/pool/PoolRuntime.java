@@ -1,0 +1,60 @@
+package dev.jfork.pool;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What a pool's scheduler ({@link PoolScheduler}) needs from the world: the time, timers, a thread
+ * for work that must not run where it was decided, and worker processes. {@link RpcWorkers} is the
+ * real one; unit tests of the scheduling policy replace it with a fake clock and fake workers, so
+ * they need neither processes nor wall-clock time.
+ */
+interface PoolRuntime {
+    /** Monotonic time, as {@link System#nanoTime()}. */
+    long nanoTime();
+
+    /** Runs {@code task} after {@code delayNanos}, on some thread that holds no pool lock. */
+    Cancellable schedule(long delayNanos, Runnable task);
+
+    /** Runs {@code task} soon, on another thread. */
+    void execute(Runnable task);
+
+    /**
+     * Starts worker {@code id}, which tells {@code events} when it is ready and when it asks to be
+     * retired.
+     *
+     * @throws RuntimeException if no worker can be started now (the template is closed, say)
+     */
+    Worker startWorker(int id, WorkerEvents events);
+
+    /** Whether workers can still be started at all: false once the template is gone for good. */
+    boolean canStartWorkers();
+
+    /** A timer that can be called off. */
+    interface Cancellable {
+        void cancel();
+    }
+
+    /** What a worker says of itself, apart from answers. */
+    interface WorkerEvents {
+        /** Its init is done: it takes jobs. */
+        void ready();
+
+        /** It asked to be retired ({@code ForkPool.retire()} in the worker). */
+        void retireRequested();
+    }
+
+    /** One worker process as the scheduler drives it. */
+    interface Worker {
+        /** Sends a job; the future is its answer (it may be failed at once). */
+        CompletableFuture<Object> call(Object[] args);
+
+        /** Finishes the jobs it was sent, then exits. */
+        void close();
+
+        /** Ends it now (SIGKILL): its jobs fail. */
+        void kill();
+
+        /** Completes when it has ended: normally, or exceptionally with why (an {@code RpcException}). */
+        CompletableFuture<Void> terminated();
+    }
+}

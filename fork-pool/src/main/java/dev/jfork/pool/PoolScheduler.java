@@ -1,0 +1,763 @@
+package dev.jfork.pool;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.jfork.rpc.RpcException;
+
+/**
+ * A pool's state (the queue, the workers and their jobs, the timers) and every change to it. The
+ * state is guarded by one lock, and each change is short (at most it writes a small frame to a
+ * worker's or the template's socket): the thread that has something to report makes the change
+ * itself. A call is queued and sent to a worker by the
+ * calling thread; a reply is counted, and the next queued job sent, by the connection's reader
+ * thread that received it; a worker's end, by the thread that saw it. Timers (start and stop
+ * delays, job timeouts) run on jfork's timer, each change on a thread of its own.
+ *
+ * <p>Why not one manager thread that owns the state and receives every change as a task (as
+ * CPython's ProcessPoolExecutor does)? That adds two thread hand-offs to every job; fork-pool's
+ * first version did it and tiny jobs ran at a fifth of the rate of the same calls made through
+ * fork-rpc directly (see fork-bench's PoolBench).
+ *
+ * <p>No user code runs under the lock: job futures are completed after the bookkeeping that
+ * belongs to them is done, on the reader thread or on another thread; {@code onError}, the futures
+ * of jobs the pool itself fails (in that order) and the completion of {@link #terminated()} are
+ * queued by the change and run by its thread once it has released the lock.
+ *
+ * <p>Everything outside the pool (time, timers, threads, worker processes) comes from a
+ * {@link PoolRuntime}, so the policy can be tested with a fake clock and fake workers.
+ */
+final class PoolScheduler {
+    private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
+
+    private enum State { STARTING, READY, RETIRING }
+
+    /** One submitted job. Fields other than the future are guarded by the lock. */
+    private final class Job {
+        final Object[] args;
+        final CompletableFuture<Object> future = new JobFuture(this);
+        final long enqueued;
+        long sent;
+        Worker worker;
+        PoolRuntime.Cancellable timer;
+        boolean counted;
+
+        Job(Object[] args, long now) {
+            this.args = args;
+            this.enqueued = now;
+        }
+    }
+
+    /** A job's future: cancelling it takes the job out of the queue, or kills the worker running it. */
+    private final class JobFuture extends CompletableFuture<Object> {
+        private final Job job;
+
+        JobFuture(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                post(() -> cancelled(job));
+            }
+            return cancelled;
+        }
+    }
+
+    /** One worker process. */
+    private final class Worker {
+        final int id;
+        PoolRuntime.Worker process;
+        State state = State.STARTING;
+        /** In the order sent; answers come mostly in that order, so removal is at the head. */
+        final ArrayDeque<Job> running = new ArrayDeque<>();
+        int sent;
+        boolean killed;
+        boolean lost;
+        PoolRuntime.Cancellable stopTimer;
+        /** Calls dispatched to it and not made yet ({@link #toSend}); its client closes only after them. */
+        final AtomicInteger unsent = new AtomicInteger();
+        /** Retired: close the client once nothing is left unsent. */
+        volatile boolean closeWanted;
+        private final AtomicBoolean closed = new AtomicBoolean();
+
+        Worker(int id) {
+            this.id = id;
+        }
+
+        /** Ends its process after the calls it was sent (once; from whichever thread sees the last one). */
+        void closeClient() {
+            if (closed.compareAndSet(false, true)) {
+                process.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "worker " + id; // not the pid: asking for it may wait for the template
+        }
+    }
+
+    private final ForkPool.Builder o;
+    /** Time, timers, threads and workers. */
+    private final PoolRuntime runtime;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Semaphore queueSlots;
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile boolean closing;
+    /** Set under the lock when the pool has terminated (its future completes just after). */
+    private boolean done;
+    /**
+     * User code a change has to run (onError, the completion of {@code terminated}): run in order by
+     * the thread that made the change, once it has released the lock. Guarded by the lock.
+     */
+    private final ArrayDeque<Runnable> afterUnlock = new ArrayDeque<>();
+    /**
+     * Jobs a change dispatched: their calls are made by the same thread once it has released the
+     * lock (before {@link #afterUnlock}), so that the write to the worker's socket, a system call,
+     * does not hold up the other workers' reader threads waiting for the lock (with two workers
+     * each of them parked and woken per job; PoolBench {@code pool}). Guarded by the lock.
+     */
+    private final ArrayDeque<Job> toSend = new ArrayDeque<>();
+    private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+
+    // guarded by lock
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    private final List<Worker> workers = new ArrayList<>();
+    private int nextWorker;
+    private long lastStart = Long.MIN_VALUE / 2;
+    private PoolRuntime.Cancellable startTimer;
+    private int startFailures;
+    /** Set when the template cannot fork any more (it died, was closed or run): every job fails with it. */
+    private RpcException templateGone;
+    /** Jobs enqueued; the pool terminates only when each of them is counted completed or failed. */
+    private long accepted;
+    private long completed;
+    private long failed;
+    private long restarts;
+    private long waitCount;
+    private long waitTotal;
+    private long waitMax;
+    private long runCount;
+    private long runTotal;
+    private long runMax;
+    private boolean closingNow;
+
+    PoolScheduler(ForkPool.Builder options, PoolRuntime runtime) {
+        this.o = options;
+        this.runtime = runtime;
+        this.queueSlots = options.maxQueue == Integer.MAX_VALUE ? null : new Semaphore(options.maxQueue);
+        post(this::keepIdleWorkers);
+    }
+
+    // ------------------------------------------------------------------ from any thread
+
+    @SuppressWarnings("unchecked")
+    <T> CompletableFuture<T> submit(Object[] args) {
+        if (closing) {
+            throw new RejectedExecutionException("the pool is closed");
+        }
+        if (queueSlots != null) {
+            if (o.queueFullPolicy == QueueFullPolicy.FAIL) {
+                if (!queueSlots.tryAcquire()) {
+                    throw new RejectedExecutionException("the pool's queue is full (" + o.maxQueue + " jobs)");
+                }
+            } else {
+                queueSlots.acquireUninterruptibly();
+                if (closing) {
+                    queueSlots.release();
+                    throw new RejectedExecutionException("the pool is closed");
+                }
+            }
+        }
+        Job job = new Job(args.clone(), runtime.nanoTime());
+        if (!post(() -> enqueue(job))) {
+            releaseSlot();
+            throw new RejectedExecutionException("the pool is closed");
+        }
+        return (CompletableFuture<T>) (CompletableFuture<?>) job.future;
+    }
+
+    void shutdown(boolean now) {
+        closing = true;
+        if (queueSlots != null && shutdownStarted.compareAndSet(false, true)) {
+            // wake callers blocked on a full queue (once): they see the pool closed
+            queueSlots.release(Integer.MAX_VALUE / 2);
+        }
+        post(() -> beginShutdown(now));
+    }
+
+    /** Closes the pool unless it is closed already; true if this call closed it. */
+    boolean closeIfOpen() {
+        if (closing) {
+            return false;
+        }
+        shutdown(false);
+        return true;
+    }
+
+    CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    PoolStats stats() {
+        lock.lock(); // a snapshot only: no change, so nothing to run after
+        try {
+            return snapshot();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes a change to the pool's state: now, in this thread, or, if this thread holds the lock
+     * already (a future completed synchronously inside another change), on another thread once the
+     * current change is done. False if the pool has terminated.
+     */
+    private boolean post(Runnable task) {
+        if (lock.isHeldByCurrentThread()) {
+            runtime.execute(() -> post(task));
+            return true;
+        }
+        List<Runnable> userCode = null;
+        List<Job> sends = null;
+        lock.lock();
+        try {
+            if (done) {
+                return false;
+            }
+            task.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
+        } finally {
+            if (!toSend.isEmpty()) {
+                sends = new ArrayList<>(toSend);
+                toSend.clear();
+            }
+            if (!afterUnlock.isEmpty()) {
+                userCode = new ArrayList<>(afterUnlock);
+                afterUnlock.clear();
+            }
+            lock.unlock();
+        }
+        if (sends != null) {
+            for (Job job : sends) {
+                send(job);
+            }
+        }
+        if (userCode != null) {
+            for (Runnable r : userCode) {
+                r.run();
+            }
+        }
+        return true;
+    }
+
+    /** Schedules a change (made under the lock) after {@code nanos}. */
+    private PoolRuntime.Cancellable later(Runnable task, long nanos) {
+        return runtime.schedule(nanos, () -> post(task));
+    }
+
+    /** Fails a job's future once this change has released the lock (after any onError it queued). Caller holds the lock. */
+    private void failLater(Job job, Throwable error) {
+        afterUnlock.add(() -> job.future.completeExceptionally(error));
+    }
+
+    // ------------------------------------------------------------------ under the lock
+
+    private void enqueue(Job job) {
+        accepted++;
+        if (job.future.isDone()) { // cancelled before it got here
+            releaseSlot();
+            count(job, false);
+            return;
+        }
+        if (closingNow) { // raced with closeNow(): it would never run
+            releaseSlot();
+            count(job, false);
+            failLater(job, new CancellationException("the pool was closed with closeNow()"));
+            return;
+        }
+        if (templateGone != null && workers.isEmpty()) { // no worker can start, none is left to run it
+            releaseSlot();
+            count(job, false);
+            failLater(job, templateGone);
+            return;
+        }
+        queue.addLast(job);
+        schedule();
+    }
+
+    /** Sends queued jobs to the least-loaded ready workers; starts a worker if they are all full. */
+    private void schedule() {
+        if (templateGone != null && workers.isEmpty()) {
+            failQueued(templateGone); // nothing can run them any more
+        }
+        while (!queue.isEmpty()) {
+            Worker w = leastLoaded();
+            if (w == null) {
+                maybeStartWorker();
+                break;
+            }
+            Job job = queue.pollFirst();
+            releaseSlot();
+            if (job.future.isDone()) {
+                count(job, false);
+                continue;
+            }
+            dispatch(w, job);
+        }
+        stopIdleLater();
+        checkTerminated();
+    }
+
+    private Worker leastLoaded() {
+        Worker best = null;
+        for (Worker w : workers) {
+            if (w.state == State.READY && w.running.size() < o.load && (best == null || w.running.size() < best.running.size())
+                    && !w.process.terminated().isDone()) { // its end is on its way (ended): send it nothing more
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    private void dispatch(Worker w, Job job) {
+        job.sent = runtime.nanoTime();
+        job.worker = w;
+        long wait = job.sent - job.enqueued;
+        waitCount++;
+        waitTotal += wait;
+        waitMax = Math.max(waitMax, wait);
+        w.running.add(job);
+        w.sent++;
+        cancelStop(w);
+        w.unsent.incrementAndGet();
+        toSend.add(job);
+        if (o.jobTimeout != null) {
+            job.timer = later(() -> timedOut(job), o.jobTimeout.toNanos());
+        }
+        if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
+            retire(w); // recycled: it finishes what it was sent, then exits
+        }
+    }
+
+    /** Makes the call of a dispatched job. Not under the lock (see {@link #toSend}). */
+    private void send(Job job) {
+        Worker w = job.worker;
+        CompletableFuture<Object> result;
+        if (job.future.isDone()) {
+            // cancelled or timed out before its call was made (its worker is being killed): no call
+            result = CompletableFuture.failedFuture(new CancellationException("the job ended before it was sent"));
+        } else {
+            try {
+                result = w.process.call(job.args);
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
+        }
+        if (w.unsent.decrementAndGet() == 0 && w.closeWanted) {
+            w.closeClient(); // retired while this call was on its way: it goes first
+        }
+        if (result.isDone()) {
+            // failed at once (arguments that cannot be encoded, the worker gone): answered by another
+            // thread, or the next job dispatched by that answer would be sent, and fail, one level deeper
+            // in this thread's stack, and so on through the whole queue
+            CompletableFuture<Object> r = result;
+            runtime.execute(() -> r.whenComplete((v, t) -> answered(w, job, v, t)));
+            return;
+        }
+        result.whenComplete((v, t) -> {
+            if (lock.isHeldByCurrentThread()) {
+                // completed by something the pool did under its lock: job callbacks must not run there
+                runtime.execute(() -> answered(w, job, v, t));
+            } else {
+                answered(w, job, v, t);
+            }
+        });
+    }
+
+    /** A job's call was answered (or failed): the bookkeeping, then the job's future. Not under the lock. */
+    private void answered(Worker w, Job job, Object value, Throwable t) {
+        Throwable error = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        // the bookkeeping first, so the worker's next job is on its way and the counters are
+        // settled when the job's callbacks run (here, on the reader thread, not under the lock)
+        post(() -> finished(w, job, error));
+        if (error == null) {
+            job.future.complete(value);
+        } else {
+            job.future.completeExceptionally(error);
+        }
+    }
+
+    private void finished(Worker w, Job job, Throwable error) {
+        if (!w.running.remove(job)) {
+            return;
+        }
+        if (error instanceof RpcException && ((RpcException) error).kind() == RpcException.Kind.WORKER_LOST) {
+            // the worker is gone (its end is reported separately): send it nothing more
+            w.lost = true;
+            w.state = State.RETIRING;
+        }
+        if (job.timer != null) {
+            job.timer.cancel();
+        }
+        long run = runtime.nanoTime() - job.sent;
+        runCount++;
+        runTotal += run;
+        runMax = Math.max(runMax, run);
+        // a future already done was cancelled or timed out: the job failed whatever the worker says
+        count(job, error == null && !job.future.isDone());
+        schedule();
+    }
+
+    private void count(Job job, boolean ok) {
+        if (!job.counted) {
+            job.counted = true;
+            if (ok) {
+                completed++;
+            } else {
+                failed++;
+            }
+        }
+    }
+
+    private void timedOut(Job job) {
+        Worker w = job.worker;
+        if (job.future.isDone() || w == null || !w.running.contains(job)) {
+            return;
+        }
+        count(job, false); // before a reply racing the timeout could count it as completed
+        failLater(job, new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout + " on worker " + w.id
+                + "; the worker was killed"));
+        kill(w);
+    }
+
+    private void cancelled(Job job) {
+        if (queue.remove(job)) {
+            releaseSlot();
+            count(job, false);
+        } else if (job.worker != null && job.worker.running.contains(job)) {
+            kill(job.worker); // the only way to stop a running call
+        }
+        checkTerminated();
+    }
+
+    private void kill(Worker w) {
+        if (!w.killed) {
+            w.killed = true;
+            w.state = State.RETIRING;
+            PoolRuntime.Worker p = w.process;
+            if (p != null) {
+                runtime.execute(p::kill); // not under the lock: it reaches the process
+            }
+        }
+    }
+
+    private void retire(Worker w) {
+        if (w.state != State.RETIRING) {
+            w.state = State.RETIRING;
+            cancelStop(w);
+            w.closeWanted = true;
+            if (w.unsent.get() == 0) {
+                w.closeClient();
+            } // else the thread making its last dispatched call closes it (send)
+        }
+    }
+
+    // ------------------------------------------------------------------ worker life
+
+    /** Starts a worker if jobs wait, all ready workers are full, and max and the start delay allow. */
+    private void maybeStartWorker() {
+        if (queue.isEmpty() || workers.size() >= o.max || closingNow || templateGone != null) {
+            return;
+        }
+        int startingCapacity = 0;
+        for (Worker w : workers) {
+            if (w.state == State.STARTING) {
+                startingCapacity += o.load;
+            }
+        }
+        if (startingCapacity >= queue.size()) {
+            return; // the workers on their way will take these
+        }
+        startWorkerWhenAllowed();
+    }
+
+    private void startWorkerWhenAllowed() {
+        long now = runtime.nanoTime();
+        long next = lastStart + startDelay();
+        if (now >= next) {
+            startWorker();
+        } else if (startTimer == null) { // set back to null when it fires; never cancelled
+            startTimer = later(() -> {
+                startTimer = null;
+                maybeStartWorker();
+                keepIdleWorkers();
+            }, next - now);
+        }
+    }
+
+    /**
+     * The time between two starts: {@code start}, or after workers failed to start, the restart
+     * backoff, doubling with each failure in a row (no tight loop of JVM starts that all fail).
+     */
+    private long startDelay() {
+        long delay = o.start.toNanos();
+        if (startFailures > 0) {
+            long backoff = o.restartBackoffInitial.toNanos() << Math.min(startFailures - 1, 30);
+            delay = Math.max(delay, Math.min(backoff, o.restartBackoffMax.toNanos()));
+        }
+        return delay;
+    }
+
+    /** Keeps at least {@code idle} workers (started one per start delay). */
+    private void keepIdleWorkers() {
+        if (closing) {
+            return;
+        }
+        int active = 0;
+        for (Worker w : workers) {
+            if (w.state != State.RETIRING) {
+                active++;
+            }
+        }
+        if (active < o.idle && startFailures < o.maxStartFailures && templateGone == null) {
+            startWorkerWhenAllowed(); // one now, the next when the start delay allows (via the timer)
+        }
+    }
+
+    private void startWorker() {
+        lastStart = runtime.nanoTime();
+        Worker w = new Worker(++nextWorker);
+        try {
+            w.process = runtime.startWorker(w.id, new PoolRuntime.WorkerEvents() {
+                @Override
+                public void ready() {
+                    post(() -> control(w, ForkPool.CONTROL_READY));
+                }
+
+                @Override
+                public void retireRequested() {
+                    post(() -> control(w, ForkPool.CONTROL_RETIRE));
+                }
+            });
+        } catch (RuntimeException e) {
+            // the template was closed or run: no worker can ever start (startFailed sees it cannot)
+            startFailed(null, new RpcException(RpcException.Kind.WORKER_LOST, "cannot fork a pool worker: " + e.getMessage(),
+                    null, List.of(), e));
+            return;
+        }
+        workers.add(w);
+        w.process.terminated().whenComplete((v, t) -> post(() -> ended(w, t)));
+        LOG.log(Level.DEBUG, "pool started {0}", w);
+    }
+
+    private void control(Worker w, int kind) {
+        if (kind == ForkPool.CONTROL_READY && w.state == State.STARTING) {
+            w.state = State.READY;
+            startFailures = 0;
+            keepIdleWorkers();
+            schedule();
+        } else if (kind == ForkPool.CONTROL_RETIRE) {
+            retire(w);
+            schedule();
+        }
+    }
+
+    private void ended(Worker w, Throwable error) {
+        workers.remove(w);
+        cancelStop(w);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        boolean expected = w.state == State.RETIRING && !w.killed && !w.lost;
+        if (cause instanceof RpcException && o.onError != null && !expected) {
+            // before the failures of the jobs this end fails: whoever sees one may look for it
+            RpcException e = (RpcException) cause;
+            afterUnlock.add(() -> {
+                try {
+                    o.onError.accept(e);
+                } catch (RuntimeException x) {
+                    LOG.log(Level.WARNING, "onError handler threw", x);
+                }
+            });
+        }
+        if (w.state == State.STARTING) {
+            startFailed(w, cause);
+        } else if (!expected && !closingNow) {
+            restarts++;
+            LOG.log(Level.DEBUG, "pool {0} ended: {1}", w, cause);
+        }
+        keepIdleWorkers();
+        schedule();
+    }
+
+    private void startFailed(Worker w, Throwable cause) {
+        restarts++;
+        startFailures++;
+        RpcException e = cause instanceof RpcException ? (RpcException) cause
+                : new RpcException(RpcException.Kind.WORKER_LOST, "pool workers cannot start: " + cause, null, List.of(), cause);
+        if (!runtime.canStartWorkers()) {
+            // the template died (its reason is in e), or was closed or run: no worker will ever
+            // start, so once no worker is left the queued jobs and every later one fail with the
+            // reason, at once (see schedule)
+            templateGone = e;
+            if (workers.isEmpty()) {
+                failQueued(e);
+            }
+        } else if (startFailures >= o.maxStartFailures) {
+            // the jobs' futures carry the reason: a log line would only say it again
+            LOG.log(Level.DEBUG, "jfork pool: {0} worker(s) in a row failed to start; failing {1} queued jobs", startFailures,
+                    queue.size());
+            failQueued(e);
+        } // else try again, after the restart backoff
+    }
+
+    private void failQueued(Throwable e) {
+        while (!queue.isEmpty()) {
+            Job job = queue.pollFirst();
+            releaseSlot();
+            failLater(job, e);
+            count(job, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ shrinking and closing
+
+    /** Workers beyond {@code idle} with nothing to do stop after the stop delay. */
+    private void stopIdleLater() {
+        int active = 0;
+        for (Worker w : workers) {
+            if (w.state != State.RETIRING) {
+                active++;
+            }
+        }
+        for (Worker w : workers) {
+            if (active <= o.idle && !closing) {
+                break;
+            }
+            if (w.state == State.READY && w.running.isEmpty()) {
+                if (closing && queue.isEmpty()) {
+                    retire(w); // closing: nothing left to wait for
+                    active--;
+                } else if (!closing && w.stopTimer == null) {
+                    w.stopTimer = later(() -> stopIdle(w), o.stop.toNanos());
+                    active--; // counted as leaving, so that only the surplus gets timers
+                }
+            }
+        }
+    }
+
+    private void stopIdle(Worker w) {
+        w.stopTimer = null;
+        int active = 0;
+        for (Worker x : workers) {
+            if (x.state != State.RETIRING) {
+                active++;
+            }
+        }
+        if (w.state == State.READY && w.running.isEmpty() && active > o.idle) {
+            retire(w);
+        }
+        schedule();
+    }
+
+    private void cancelStop(Worker w) {
+        if (w.stopTimer != null) {
+            w.stopTimer.cancel();
+            w.stopTimer = null;
+        }
+    }
+
+    private void beginShutdown(boolean now) {
+        if (now && !closingNow) {
+            // killed workers end at once, but one whose template never hands it over would not:
+            // after exitTimeout the pool gives up on what is left and terminates
+            later(this::abandonWorkers, o.exitTimeout.toNanos());
+        }
+        if (now) {
+            closingNow = true;
+            failQueued(new CancellationException("the pool was closed with closeNow()"));
+            for (Worker w : new ArrayList<>(workers)) {
+                kill(w);
+            }
+        }
+        for (Worker w : new ArrayList<>(workers)) {
+            if (w.state == State.STARTING && queue.isEmpty()) {
+                retire(w);
+            }
+        }
+        schedule();
+    }
+
+    /** closeNow's deadline: workers not gone by now are left behind (killed once more), their jobs failed. */
+    private void abandonWorkers() {
+        for (Worker w : new ArrayList<>(workers)) {
+            LOG.log(Level.WARNING, "jfork pool: {0} did not end within exitTimeout {1} after closeNow(); leaving it", w, o.exitTimeout);
+            workers.remove(w);
+            cancelStop(w);
+            w.process.kill();
+            for (Job job : w.running) {
+                if (job.timer != null) {
+                    job.timer.cancel();
+                }
+                count(job, false);
+                failLater(job, new CancellationException("the pool was closed with closeNow() and " + w + " did not end"));
+            }
+            w.running.clear();
+        }
+        checkTerminated();
+    }
+
+    private void checkTerminated() {
+        // every accepted job counted: a job dispatched just before its worker ended may still be on its
+        // way to a failed call (PoolManager.send), and must be counted before the pool says it is done
+        if (closing && queue.isEmpty() && workers.isEmpty() && completed + failed == accepted && !done) {
+            done = true;
+            afterUnlock.add(() -> terminated.complete(null)); // after any onError of the same change
+        }
+    }
+
+    private void releaseSlot() {
+        if (queueSlots != null) {
+            queueSlots.release();
+        }
+    }
+
+    private PoolStats snapshot() {
+        int starting = 0;
+        int idle = 0;
+        int busy = 0;
+        int retiring = 0;
+        for (Worker w : workers) {
+            switch (w.state) {
+                case STARTING:
+                    starting++;
+                    break;
+                case RETIRING:
+                    retiring++;
+                    break;
+                default:
+                    if (w.running.isEmpty()) {
+                        idle++;
+                    } else {
+                        busy++;
+                    }
+            }
+        }
+        return new PoolStats(starting, idle, busy, retiring, queue.size(), completed, failed, restarts,
+                new TimeSummary(waitCount, waitTotal, waitMax), new TimeSummary(runCount, runTotal, runMax));
+    }
+}

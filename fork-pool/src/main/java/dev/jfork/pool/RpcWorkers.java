@@ -1,0 +1,89 @@
+package dev.jfork.pool;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+import dev.jfork.Fork;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.rpc.Rpc;
+import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcOptions;
+
+/**
+ * The real {@link PoolRuntime}: {@code System.nanoTime}, jfork's shared timer and threads, and
+ * workers that are forks of the pool's template running the pool's function through fork-rpc, with
+ * {@link WorkerInit} as their RPC init (it runs the user's init, then tells the pool it is ready).
+ */
+final class RpcWorkers implements PoolRuntime {
+    private final ForkPool.Builder o;
+
+    RpcWorkers(ForkPool.Builder options) {
+        this.o = options;
+    }
+
+    @Override
+    public long nanoTime() {
+        return System.nanoTime();
+    }
+
+    @Override
+    public Cancellable schedule(long delayNanos, Runnable task) {
+        ScheduledFuture<?> f = JforkThreads.after(delayNanos, task);
+        return () -> f.cancel(false);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        JforkThreads.io(task);
+    }
+
+    @Override
+    public boolean canStartWorkers() {
+        return o.template.isAlive();
+    }
+
+    @Override
+    public Worker startWorker(int id, WorkerEvents events) {
+        Fork fork = o.template.fork().sendArg(WorkerInit.MARKER + (o.init == null ? "" : o.init));
+        RpcOptions.Builder rpc = RpcOptions.builder().async(o.async).init(WorkerInit.class.getName() + ".init")
+                .onControl((kind, payload) -> {
+                    if (kind == ForkPool.CONTROL_READY) {
+                        events.ready();
+                    } else if (kind == ForkPool.CONTROL_RETIRE) {
+                        events.retireRequested();
+                    }
+                })
+                .onError(e -> { }) // the pool reports ends itself (its onError)
+                .register(o.registrations.toArray(new Class<?>[0]));
+        if (o.onEvent != null) {
+            rpc.onEvent(o.onEvent);
+        }
+        RpcClient client = Rpc.run(fork, o.function, rpc.build());
+        return new Worker() {
+            @Override
+            public CompletableFuture<Object> call(Object[] args) {
+                return client.call(args);
+            }
+
+            @Override
+            public void close() {
+                client.close();
+            }
+
+            @Override
+            public void kill() {
+                client.kill();
+            }
+
+            @Override
+            public CompletableFuture<Void> terminated() {
+                return client.terminated();
+            }
+
+            @Override
+            public String toString() {
+                return "worker " + id + " (" + fork + ")";
+            }
+        };
+    }
+}

@@ -1,0 +1,89 @@
+package dev.jfork.pool;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+
+import dev.jfork.rpc.RpcChild;
+import dev.jfork.ForkArgs;
+import dev.jfork.internal.wire.FunctionRef;
+import dev.jfork.ForkFd;
+
+/**
+ * The pool's side inside a worker, as fork-rpc's {@code init}: runs the user's init (named in the
+ * last argument, which the pool appends and which the user's init does not see), then tells the
+ * pool the worker is ready. Public only because fork-rpc calls it by name: not for direct use.
+ */
+public final class WorkerInit {
+    private WorkerInit() {}
+
+    /** Prefix of the argument the pool appends to each worker's arguments. */
+    static final String MARKER = "dev.jfork.pool.init=";
+
+    public static void init(ForkArgs args) throws Throwable {
+        int last = args.size() - 1;
+        if (last < 0 || args.isFd(last) || !args.string(last).startsWith(MARKER)) {
+            throw new IllegalStateException("WorkerInit.init is for workers started by ForkPool");
+        }
+        String userInit = args.string(last).substring(MARKER.length());
+        if (!userInit.isEmpty()) {
+            callInit(userInit, new Prefix(args, last));
+        }
+        RpcChild.control(ForkPool.CONTROL_READY, new byte[0]);
+    }
+
+    private static final Class<?>[][] INIT_SIGNATURES = {{ForkArgs.class}, {}};
+
+    private static void callInit(String spec, ForkArgs args) throws Throwable {
+        FunctionRef ref = FunctionRef.parse("init", spec);
+        Method m = ref.resolve(ClassLoader.getSystemClassLoader(), true, INIT_SIGNATURES,
+                "static " + ref.methodName() + "(ForkArgs) or " + ref.methodName() + "()");
+        try {
+            m.invoke(null, m.getParameterCount() == 1 ? new Object[] {args} : new Object[0]);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The first {@code size} arguments of another argument list. */
+    private static final class Prefix implements ForkArgs {
+        private final ForkArgs all;
+        private final int size;
+
+        Prefix(ForkArgs all, int size) {
+            this.all = all;
+            this.size = size;
+        }
+
+        private int check(int i) {
+            if (i < 0 || i >= size) {
+                throw new IndexOutOfBoundsException("argument " + i + " of " + size);
+            }
+            return i;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public boolean isFd(int i) {
+            return all.isFd(check(i));
+        }
+
+        @Override
+        public String string(int i) {
+            return all.string(check(i));
+        }
+
+        @Override
+        public byte[] bytes(int i) {
+            return all.bytes(check(i));
+        }
+
+        @Override
+        public ForkFd fd(int i) {
+            return all.fd(check(i));
+        }
+    }
+}
