@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarFile;
 import dev.jfork.JvmSpec;
+import dev.jfork.internal.wire.ArchiveOptions;
 
 
 /** What of the running program a template reproduces: its JVM setup and its loaded classes. */
@@ -18,9 +19,7 @@ final class MainProgram {
         "-agentlib:jdwp", "-Xrunjdwp", "-Xdebug", "-Xnoagent",      // a debugger port can be bound once
         "-Dcom.sun.management.jmxremote",                           // and so can a JMX port
         "-XX:StartFlightRecording", "-XX:FlightRecorderOptions",    // recordings write files
-        "-Xloggc:", "-XX:ArchiveClassesAtExit", "-XX:AOTCacheOutput", "-XX:AOTConfiguration", "-XX:AOTMode",
-        "-XX:SharedArchiveFile", "-XX:AOTCache",                    // archives: jfork makes the forks' own
-        "-Xshare:dump", "-XX:DumpLoadedClassList",
+        "-Xloggc:",
     };
     /** Packages of the native layer jfork loads into every program: not the program's. */
     private static final String[] JFORK_PACKAGES = {"jnr.", "com.kenai.jffi.", "org.objectweb.asm."};
@@ -54,6 +53,9 @@ final class MainProgram {
     }
 
     static boolean copyable(String option) {
+        if (ArchiveOptions.isArchiveOption(option)) {
+            return false; // archives: jfork makes the template's forks their own
+        }
         for (String p : NOT_COPIED) {
             if (option.startsWith(p)) {
                 return false;

@@ -119,8 +119,45 @@ public final class Native {
     }
 
     private static final class Holder {
-        static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+        static final LibC LIBC = bind();
         static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+        /**
+         * jnr-ffi implements {@link LibC} with a class it generates into a class loader of its own.
+         * On the class path that class can see this package; when jfork is a named module (a
+         * program on the module path) the package is not exported (it is not API), so the class
+         * loader jnr-ffi will use is made here, this package is exported to its unnamed module
+         * alone, and jnr-ffi is handed that loader through the slot it keeps for nested loads.
+         * jnr-ffi is an automatic module, so its internals are open to this reflection.
+         */
+        private static LibC bind() {
+            Module self = Native.class.getModule();
+            if (!self.isNamed()) {
+                return LibraryLoader.create(LibC.class).load("c");
+            }
+            ThreadLocal<Object> slot;
+            try {
+                Class<?> loaderClass = Class.forName("jnr.ffi.provider.jffi.AsmClassLoader");
+                java.lang.reflect.Constructor<?> make = loaderClass.getDeclaredConstructor(ClassLoader.class);
+                make.setAccessible(true);
+                ClassLoader loader = (ClassLoader) make.newInstance(LibC.class.getClassLoader());
+                self.addExports(Native.class.getPackageName(), loader.getUnnamedModule());
+                java.lang.reflect.Field field = Class.forName("jnr.ffi.provider.jffi.AsmLibraryLoader").getDeclaredField("classLoader");
+                field.setAccessible(true);
+                @SuppressWarnings("unchecked")
+                ThreadLocal<Object> s = (ThreadLocal<Object>) field.get(null);
+                slot = s;
+                slot.set(loader);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("jfork cannot bind libc with this jnr-ffi on the module path"
+                        + " (run on the class path, or use the jnr-ffi version fork-core was built with)", e);
+            }
+            try {
+                return LibraryLoader.create(LibC.class).load("c");
+            } finally {
+                slot.remove();
+            }
+        }
     }
 
     private Native() {}

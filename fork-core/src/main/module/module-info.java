@@ -1,0 +1,25 @@
+/**
+ * jfork core: AnyEvent::Fork for the JVM. Exports the API ({@code dev.jfork}) and the service
+ * interfaces other modules plug in through ({@code dev.jfork.spi}); the implementation is shared
+ * with jfork's other modules only.
+ */
+module dev.jfork {
+    requires java.management;  // JvmSpec reads the current JVM's options
+    requires jdk.unsupported;  // a child wraps descriptor numbers in FileDescriptors with sun.misc.Unsafe
+    requires org.jnrproject.ffi;
+    requires org.jnrproject.enxio;
+    // jnr-ffi (an automatic module) generates its libc binding with ASM: on the module path the
+    // ASM modules are only resolved if a module requires them
+    requires org.objectweb.asm;
+    requires org.objectweb.asm.commons;
+    requires org.objectweb.asm.tree;
+    requires org.objectweb.asm.tree.analysis;
+    requires org.objectweb.asm.util;
+
+    exports dev.jfork;
+    exports dev.jfork.spi;
+    exports dev.jfork.internal.concurrent to dev.jfork.rpc, dev.jfork.pool, dev.jfork.early;
+    exports dev.jfork.internal.wire to dev.jfork.rpc, dev.jfork.pool, dev.jfork.template;
+
+    uses dev.jfork.spi.TemplateProvider;
+}

@@ -1,0 +1,8 @@
+/** jfork template: a template that reproduces the running program (AnyEvent::Fork::Template). */
+module dev.jfork.template {
+    requires transitive dev.jfork;
+    requires java.instrument; // -javaagent:fork-template.jar
+    requires java.management; // the program's JVM options
+
+    exports dev.jfork.template;
+}
