@@ -247,9 +247,11 @@ public final class ForkPool implements AutoCloseable {
         }
 
         /**
-         * Told when a worker ends abnormally (its jobs fail on their own futures as well), on the
-         * thread that saw the end (a worker's reader thread, usually), never while the pool's lock
-         * is held: the handler may call the pool.
+         * Told when a worker ends abnormally or cannot start (its jobs fail on their own futures
+         * as well, after this), and of failures no job carries: an event the parent cannot decode,
+         * a reply to no job. Runs on the thread that saw it (a worker's reader thread, usually),
+         * never while the pool's lock is held: the handler may call the pool. Without a handler,
+         * the failures no job carries are logged as warnings.
          */
         public Builder onError(Consumer<RpcException> handler) {
             this.onError = handler;

@@ -41,6 +41,12 @@ interface PoolRuntime {
 
         /** It asked to be retired ({@code ForkPool.retire()} in the worker). */
         void retireRequested();
+
+        /**
+         * Something went wrong that no job's future carries (an event that cannot be decoded, a
+         * reply to no call, a malformed frame, which ends the worker right after).
+         */
+        void reported(dev.jfork.rpc.RpcException e);
     }
 
     /** One worker process as the scheduler drives it. */

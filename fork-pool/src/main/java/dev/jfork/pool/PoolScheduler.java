@@ -90,6 +90,8 @@ final class PoolScheduler {
         PoolRuntime.Cancellable stopTimer;
         /** Calls dispatched to it and not made yet ({@link #toSend}); its client closes only after them. */
         final AtomicInteger unsent = new AtomicInteger();
+        /** Failures its connection reported (onError was told); its end is not told again. Guarded by the lock. */
+        final java.util.Set<Throwable> reported = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         /** Retired: close the client once nothing is left unsent. */
         volatile boolean closeWanted;
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -554,6 +556,11 @@ final class PoolScheduler {
                 public void retireRequested() {
                     post(() -> control(w, ForkPool.CONTROL_RETIRE));
                 }
+
+                @Override
+                public void reported(RpcException e) {
+                    post(() -> report(w, e));
+                }
             });
         } catch (RuntimeException e) {
             // the template was closed or run: no worker can ever start (startFailed sees it cannot)
@@ -583,16 +590,9 @@ final class PoolScheduler {
         cancelStop(w);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         boolean expected = w.state == State.RETIRING && !w.killed && !w.lost;
-        if (cause instanceof RpcException && o.onError != null && !expected) {
+        if (cause instanceof RpcException && !expected && !w.reported.contains(cause)) {
             // before the failures of the jobs this end fails: whoever sees one may look for it
-            RpcException e = (RpcException) cause;
-            afterUnlock.add(() -> {
-                try {
-                    o.onError.accept(e);
-                } catch (RuntimeException x) {
-                    LOG.log(Level.WARNING, "onError handler threw", x);
-                }
-            });
+            tellOnError((RpcException) cause);
         }
         if (w.state == State.STARTING) {
             startFailed(w, cause);
@@ -602,6 +602,40 @@ final class PoolScheduler {
         }
         keepIdleWorkers();
         schedule();
+    }
+
+    /**
+     * A worker's connection reported a failure that no job carries (an event that cannot be
+     * decoded, a reply to no call, a malformed frame, after which the worker ends: that end is
+     * then not told twice). onError hears of it on another thread (the reporting thread is the
+     * connection's, which must go on), or it is logged if the pool has none.
+     */
+    private void report(Worker w, RpcException e) {
+        w.reported.add(e);
+        if (o.onError == null) {
+            LOG.log(Level.WARNING, "jfork pool: " + w + ": " + e.getMessage() + " (no ForkPool.Builder.onError handler is set)", e);
+            return;
+        }
+        runtime.execute(() -> {
+            try {
+                o.onError.accept(e);
+            } catch (RuntimeException x) {
+                LOG.log(Level.WARNING, "onError handler threw", x);
+            }
+        });
+    }
+
+    private void tellOnError(RpcException e) {
+        if (o.onError == null) {
+            return;
+        }
+        afterUnlock.add(() -> {
+            try {
+                o.onError.accept(e);
+            } catch (RuntimeException x) {
+                LOG.log(Level.WARNING, "onError handler threw", x);
+            }
+        });
     }
 
     private void startFailed(Worker w, Throwable cause) {

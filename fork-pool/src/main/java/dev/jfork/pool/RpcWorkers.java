@@ -7,6 +7,7 @@ import dev.jfork.Fork;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcOptions;
 
 /**
@@ -53,7 +54,13 @@ final class RpcWorkers implements PoolRuntime {
                         events.retireRequested();
                     }
                 })
-                .onError(e -> { }) // the pool reports ends itself (its onError)
+                // a worker's end is the pool's to report (after its bookkeeping, see PoolScheduler.ended);
+                // what else a connection reports, nobody else hears of
+                .onError(e -> {
+                    if (e.kind() != RpcException.Kind.WORKER_LOST) {
+                        events.reported(e);
+                    }
+                })
                 .register(o.registrations.toArray(new Class<?>[0]));
         if (o.onEvent != null) {
             rpc.onEvent(o.onEvent);

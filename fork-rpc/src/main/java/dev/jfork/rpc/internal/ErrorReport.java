@@ -64,6 +64,18 @@ public final class ErrorReport {
         return b;
     }
 
+    /**
+     * The cause of a user's exception, which may override {@code getCause()} and throw: the
+     * report then ends there rather than failing (and with it the worker).
+     */
+    private static Throwable causeOf(Throwable t) {
+        try {
+            return t.getCause();
+        } catch (RuntimeException | Error e) {
+            return null;
+        }
+    }
+
     private static String cut(String s, int chars) {
         return s == null || s.length() <= chars ? s : s.substring(0, Math.max(0, chars - 3)) + "...";
     }
@@ -76,7 +88,7 @@ public final class ErrorReport {
             List<Throwable> chain = new ArrayList<>();
             Map<Throwable, Boolean> seen = new IdentityHashMap<>();
             int maxCauses = maxFrames == 0 ? 1 : MAX_CAUSES;
-            for (Throwable c = t; c != null && chain.size() < maxCauses && seen.put(c, Boolean.TRUE) == null; c = c.getCause()) {
+            for (Throwable c = t; c != null && chain.size() < maxCauses && seen.put(c, Boolean.TRUE) == null; c = causeOf(c)) {
                 chain.add(c);
             }
             out.writeInt(chain.size());
@@ -85,11 +97,16 @@ public final class ErrorReport {
                 String message;
                 try {
                     message = c instanceof RemoteThrowable ? ((RemoteThrowable) c).remoteMessage() : c.getMessage();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     message = "(getMessage() threw " + e + ")";
                 }
                 writeString(out, cut(message, maxMessage));
-                StackTraceElement[] frames = c.getStackTrace();
+                StackTraceElement[] frames;
+                try {
+                    frames = c.getStackTrace();
+                } catch (RuntimeException | Error e) {
+                    frames = new StackTraceElement[0]; // a user exception that overrides it and throws: report it without
+                }
                 int n = Math.min(frames.length, maxFrames);
                 out.writeInt(n);
                 for (int i = 0; i < n; i++) {

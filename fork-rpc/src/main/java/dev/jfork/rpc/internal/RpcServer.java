@@ -244,7 +244,15 @@ public final class RpcServer {
     }
 
     private void sendError(int id, String context, Throwable e) {
-        writer.send(Frames.ERROR, id, ErrorReport.encode(context, e, maxFrame), replyFlush());
+        byte[] report;
+        try {
+            report = ErrorReport.encode(context, e, maxFrame);
+        } catch (RuntimeException | Error x) {
+            // a user exception that cannot even be described must not end the worker: the call fails all the same
+            report = ErrorReport.encode(context, new IllegalStateException("the call failed with a " + e.getClass().getName()
+                    + " that could not be reported (" + x + ")"), maxFrame);
+        }
+        writer.send(Frames.ERROR, id, report, replyFlush());
     }
 
     /** One call's answer; thread-safe, answered once. */
