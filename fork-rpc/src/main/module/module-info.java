@@ -6,4 +6,5 @@ module dev.jfork.rpc {
     requires com.github.benmanes.caffeine;
 
     exports dev.jfork.rpc;
+    exports dev.jfork.rpc.internal to dev.jfork.pool;
 }

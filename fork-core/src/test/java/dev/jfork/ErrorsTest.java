@@ -16,6 +16,7 @@ import java.nio.file.Paths;
 import java.util.OptionalInt;
 
 import org.junit.jupiter.api.Test;
+
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.Frame;
 import dev.jfork.internal.wire.Protocol;

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+
 import dev.jfork.internal.parent.StderrTail;
 
 

@@ -1,8 +1,8 @@
 package dev.jfork.early;
 
-import dev.jfork.TestSupport;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /**
  * Started by a test with {@code -javaagent:<fork-early manifest jar>} and no call to

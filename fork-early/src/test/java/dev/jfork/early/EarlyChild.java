@@ -2,6 +2,7 @@ package dev.jfork.early;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 

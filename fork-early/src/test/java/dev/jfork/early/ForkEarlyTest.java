@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.jfork.TestSupport;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /** exec() and create() after ForkEarly.start() fork from the early template; the agent does the same. */
 class ForkEarlyTest {

@@ -2,6 +2,7 @@ package dev.jfork.examples;
 
 import java.io.PrintStream;
 import java.util.List;
+
 import dev.jfork.ForkExit;
 
 

@@ -15,6 +15,7 @@ import java.util.List;
 import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import dev.jfork.early.ForkEarly;
-import dev.jfork.template.ForkTemplate;
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkExit;
+import dev.jfork.early.ForkEarly;
+import dev.jfork.template.ForkTemplate;
 
 /**
  * The seeds' "stingy standalone program": start the early template first, load what the workers

@@ -8,10 +8,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import dev.jfork.rpc.RpcChild;
-import dev.jfork.rpc.RpcException;
 import dev.jfork.Fork;
 import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.rpc.RpcChild;
+import dev.jfork.rpc.RpcException;
 
 /**
  * A managed pool of RPC workers forked from one template: AnyEvent::Fork::Pool for the JVM.

@@ -3,10 +3,10 @@ package dev.jfork.pool;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 
-import dev.jfork.rpc.RpcChild;
 import dev.jfork.ForkArgs;
 import dev.jfork.internal.wire.FunctionRef;
-import dev.jfork.ForkFd;
+import dev.jfork.rpc.RpcChild;
+import dev.jfork.rpc.internal.ArgsPrefix;
 
 /**
  * The pool's side inside a worker, as fork-rpc's {@code init}: runs the user's init (named in the
@@ -26,7 +26,7 @@ public final class WorkerInit {
         }
         String userInit = args.string(last).substring(MARKER.length());
         if (!userInit.isEmpty()) {
-            callInit(userInit, new Prefix(args, last));
+            callInit(userInit, new ArgsPrefix(args, last)); // without the marker
         }
         RpcChild.control(ForkPool.CONTROL_READY, new byte[0]);
     }
@@ -41,49 +41,6 @@ public final class WorkerInit {
             m.invoke(null, m.getParameterCount() == 1 ? new Object[] {args} : new Object[0]);
         } catch (InvocationTargetException e) {
             throw e.getCause();
-        }
-    }
-
-    /** The first {@code size} arguments of another argument list. */
-    private static final class Prefix implements ForkArgs {
-        private final ForkArgs all;
-        private final int size;
-
-        Prefix(ForkArgs all, int size) {
-            this.all = all;
-            this.size = size;
-        }
-
-        private int check(int i) {
-            if (i < 0 || i >= size) {
-                throw new IndexOutOfBoundsException("argument " + i + " of " + size);
-            }
-            return i;
-        }
-
-        @Override
-        public int size() {
-            return size;
-        }
-
-        @Override
-        public boolean isFd(int i) {
-            return all.isFd(check(i));
-        }
-
-        @Override
-        public String string(int i) {
-            return all.string(check(i));
-        }
-
-        @Override
-        public byte[] bytes(int i) {
-            return all.bytes(check(i));
-        }
-
-        @Override
-        public ForkFd fd(int i) {
-            return all.fd(check(i));
         }
     }
 }

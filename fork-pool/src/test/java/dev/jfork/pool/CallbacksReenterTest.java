@@ -11,13 +11,13 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.JvmSpec;
 import dev.jfork.TestSupport;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcOptions;
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
-import dev.jfork.JvmSpec;
 
 /**
  * A callback may call every public method of the Fork, RpcClient or ForkPool whose future it is

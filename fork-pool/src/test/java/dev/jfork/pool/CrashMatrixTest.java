@@ -49,6 +49,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import dev.jfork.Fork;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
+import dev.jfork.TestSupport;
 import dev.jfork.pool.CrashJobs.Trap;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
@@ -954,13 +955,7 @@ class CrashMatrixTest {
     }
 
     private static void awaitGone(long pid) {
-        ProcessHandle.of(pid).ifPresent(h -> {
-            try {
-                h.onExit().get(TOLD_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException | ExecutionException | TimeoutException e) {
-                fail("process " + pid + " still alive after " + TOLD_WITHIN);
-            }
-        });
+        TestSupport.awaitGone(pid);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -978,20 +973,11 @@ class CrashMatrixTest {
         if (name.equals("STOP")) {
             stoppedPids.add(pid);
         }
-        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start();
-        assertTrue(kill.waitFor(TOLD_WITHIN.toMillis(), TimeUnit.MILLISECONDS), "kill -" + name + " hangs");
-        assertEquals(0, kill.exitValue(), "kill -" + name + " " + pid);
+        Faults.signal(name, pid, TOLD_WITHIN);
     }
 
     static String fullText(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            b.append(c).append('\n');
-            if (c.getCause() == c) {
-                break;
-            }
-        }
-        return b.toString();
+        return Faults.fullText(e);
     }
 
     /** This JVM's threads and their stacks, for a failure that is a hang. */

@@ -27,10 +27,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.jfork.TestSupport;
-import dev.jfork.rpc.RpcException;
 import dev.jfork.Fork;
 import dev.jfork.JvmSpec;
+import dev.jfork.TestSupport;
+import dev.jfork.rpc.RpcException;
 
 /** Pools schedule, shrink, bound, cancel, time out and recover as documented, and never hang. */
 class ForkPoolTest {

@@ -16,14 +16,14 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import dev.jfork.TestSupport;
-import dev.jfork.rpc.Rpc;
-import dev.jfork.rpc.RpcClient;
-import dev.jfork.rpc.RpcException;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkException;
 import dev.jfork.JvmSpec;
+import dev.jfork.TestSupport;
+import dev.jfork.rpc.Rpc;
+import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcException;
 
 /**
  * A template that dies at any point of its boot fails whoever waits on it (a raw fork, an RPC
@@ -89,7 +89,7 @@ class TemplateDeathTest {
         abstract Fork template() throws Exception;
 
         void assertExplained(Throwable e) {
-            String text = fullText(e);
+            String text = Faults.fullText(e);
             assertTrue(text.contains(reason) && text.contains(detail), name() + ": the failure does not say why: " + text);
         }
     }
@@ -184,7 +184,7 @@ class TemplateDeathTest {
     }
 
     private static void signal(String name, long pid) throws Exception {
-        assertEquals(0, new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start().waitFor());
+        Faults.signal(name, pid, TOLD_WITHIN);
     }
 
     /** Polls a condition that no event announces, with a deadline. */
@@ -212,14 +212,4 @@ class TemplateDeathTest {
         }
     }
 
-    static String fullText(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            b.append(c).append('\n');
-            if (c.getCause() == c) {
-                break;
-            }
-        }
-        return b.toString();
-    }
 }

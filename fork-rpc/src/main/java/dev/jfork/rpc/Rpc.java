@@ -4,12 +4,12 @@ import java.lang.reflect.Proxy;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
 import dev.jfork.rpc.internal.ClientHandle;
 import dev.jfork.rpc.internal.ProxyHandler;
 import dev.jfork.rpc.internal.RpcConfig;
 import dev.jfork.rpc.internal.RpcServer;
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
 
 /**
  * AnyEvent::Fork::RPC for the JVM: turns a prepared process into a worker that answers calls.

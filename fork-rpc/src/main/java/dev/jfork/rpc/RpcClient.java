@@ -1,6 +1,7 @@
 package dev.jfork.rpc;
 
 import java.util.concurrent.CompletableFuture;
+
 import dev.jfork.Fork;
 
 

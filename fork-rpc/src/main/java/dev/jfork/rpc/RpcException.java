@@ -5,8 +5,8 @@ import java.io.StringWriter;
 import java.util.List;
 import java.util.Optional;
 
-import dev.jfork.rpc.internal.RemoteThrowable;
 import dev.jfork.ForkExit;
+import dev.jfork.rpc.internal.RemoteThrowable;
 
 /**
  * A call or an RPC connection failed. {@link #kind()} says how:

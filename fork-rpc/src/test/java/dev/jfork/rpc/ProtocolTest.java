@@ -13,11 +13,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
 import dev.jfork.rpc.internal.ErrorReport;
 import dev.jfork.rpc.internal.RpcConfig;
 import dev.jfork.rpc.internal.RpcServer;
-import dev.jfork.Fork;
-import dev.jfork.ForkChannel;
 
 /** Protocol violations are reported through onError, never crash the parent, and never hang a call. */
 class ProtocolTest {

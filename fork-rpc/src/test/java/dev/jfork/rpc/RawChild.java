@@ -5,10 +5,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 
-import dev.jfork.rpc.internal.ErrorReport;
-import dev.jfork.rpc.internal.KryoSerializer;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
+import dev.jfork.rpc.internal.ErrorReport;
+import dev.jfork.rpc.internal.KryoSerializer;
 
 /** A child that speaks the RPC framing by hand and breaks it on purpose (run function, not an RPC server). */
 public final class RawChild {

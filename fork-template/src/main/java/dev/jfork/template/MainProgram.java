@@ -2,12 +2,13 @@ package dev.jfork.template;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarFile;
+
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.wire.ArchiveOptions;
 

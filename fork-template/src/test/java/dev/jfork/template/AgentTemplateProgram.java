@@ -1,8 +1,8 @@
 package dev.jfork.template;
 
-import dev.jfork.TestSupport;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /** Run with -javaagent:<fork-template manifest jar> and without --add-opens java.base/java.lang. */
 public final class AgentTemplateProgram {

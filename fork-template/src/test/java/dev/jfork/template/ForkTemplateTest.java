@@ -15,15 +15,15 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.jfork.TestSupport;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.TestSupport;
 
 /** A template that reproduces the main program, with its classes loaded and initialised in order. */
 class ForkTemplateTest {

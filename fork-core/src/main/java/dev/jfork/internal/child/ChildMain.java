@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
+
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
 

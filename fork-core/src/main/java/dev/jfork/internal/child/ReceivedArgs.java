@@ -3,6 +3,7 @@ package dev.jfork.internal.child;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkFd;
 

@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkFd;
 import dev.jfork.internal.os.Native;

@@ -3,13 +3,12 @@ package dev.jfork.internal.child;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+
 import dev.jfork.ForkChannel;
-import dev.jfork.internal.os.ChannelStreams;
+import dev.jfork.internal.os.ChannelBase;
 import dev.jfork.internal.os.Native;
 
 
@@ -21,7 +20,7 @@ import dev.jfork.internal.os.Native;
  * <p>Closing while another thread is blocked reading first shuts the socket down so that reader
  * wakes up (a plain close would leave it blocked and the peer would not see end of stream).
  */
-public final class StreamChannel implements ForkChannel {
+public final class StreamChannel extends ChannelBase {
     private final int fd;
     private final FileInputStream in;
     private final FileOutputStream out;
@@ -143,20 +142,5 @@ public final class StreamChannel implements ForkChannel {
         } catch (IOException | RuntimeException | LinkageError ignored) {
             // best effort: without it the reader wakes when the peer closes
         }
-    }
-
-    @Override
-    public InputStream inputStream() {
-        return ChannelStreams.in(this);
-    }
-
-    @Override
-    public OutputStream outputStream() {
-        return ChannelStreams.out(this);
-    }
-
-    @Override
-    public String toString() {
-        return "ForkChannel[fd " + fd + (open ? "" : ", closed") + "]";
     }
 }

@@ -1,10 +1,9 @@
 package dev.jfork.internal.os;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+
 import dev.jfork.ForkChannel;
 import dev.jfork.internal.concurrent.JforkThreads;
 
@@ -17,7 +16,7 @@ import dev.jfork.internal.concurrent.JforkThreads;
  * down to wake it, and the descriptor is closed only when the last user leaves, so a descriptor
  * number is never reused under a running call. An unreachable channel is closed by a cleaner.
  */
-public final class FdChannel implements ForkChannel {
+public final class FdChannel extends ChannelBase {
     /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
     private static final class State implements Runnable {
         final int fd;
@@ -232,20 +231,5 @@ public final class FdChannel implements ForkChannel {
     @Override
     public void close() {
         cleanable.clean();
-    }
-
-    @Override
-    public InputStream inputStream() {
-        return ChannelStreams.in(this);
-    }
-
-    @Override
-    public OutputStream outputStream() {
-        return ChannelStreams.out(this);
-    }
-
-    @Override
-    public String toString() {
-        return "ForkChannel[fd " + state.fd + (isOpen() ? "" : ", closed") + "]";
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
+
 import dev.jfork.internal.wire.MalformedFrameException;
 
 /**

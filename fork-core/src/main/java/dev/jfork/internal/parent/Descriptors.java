@@ -11,6 +11,7 @@ import java.lang.reflect.InaccessibleObjectException;
 import java.lang.reflect.Method;
 import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
+
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkFd;
 import dev.jfork.internal.os.Native;

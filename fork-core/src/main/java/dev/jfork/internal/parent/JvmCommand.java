@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.os.JavaRuntime;
 import dev.jfork.internal.wire.LaunchLine;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.os.Native;
 

@@ -16,6 +16,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
 import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.Reaper;
 import dev.jfork.internal.os.Spawner;

@@ -1,7 +1,6 @@
 package dev.jfork.rpc.internal;
 
 import dev.jfork.internal.wire.Frame;
-
 import dev.jfork.rpc.RpcSerializer;
 
 /**

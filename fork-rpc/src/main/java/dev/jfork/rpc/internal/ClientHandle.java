@@ -1,13 +1,12 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.concurrent.JforkThreads;
-
 import java.util.concurrent.CompletableFuture;
 
-import dev.jfork.rpc.RpcClient;
-import dev.jfork.rpc.RpcOptions;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.rpc.RpcClient;
+import dev.jfork.rpc.RpcOptions;
 
 /**
  * The {@link RpcClient} users hold. The connection (and its reader thread) never refers back to

@@ -1,8 +1,5 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.concurrent.JforkThreads;
-import dev.jfork.internal.wire.MalformedFrameException;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -20,14 +17,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
-import dev.jfork.rpc.RpcException;
-import dev.jfork.rpc.RpcException.Kind;
-import dev.jfork.rpc.RpcOptions;
-import dev.jfork.rpc.RpcSerializer;
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.wire.MalformedFrameException;
+import dev.jfork.rpc.RpcException;
+import dev.jfork.rpc.RpcException.Kind;
+import dev.jfork.rpc.RpcOptions;
+import dev.jfork.rpc.RpcSerializer;
 
 /**
  * The parent's side of one RPC connection: pending calls by id, the outgoing {@link FrameWriter},

@@ -1,11 +1,11 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.wire.Frame;
-import dev.jfork.internal.wire.MalformedFrameException;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+
+import dev.jfork.internal.wire.Frame;
+import dev.jfork.internal.wire.MalformedFrameException;
 
 /**
  * Reads frames from a stream through one buffer (read-ahead is fine: no descriptors arrive after

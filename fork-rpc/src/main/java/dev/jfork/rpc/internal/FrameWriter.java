@@ -1,12 +1,12 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.concurrent.JforkThreads;
-import dev.jfork.internal.wire.Frame;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.concurrent.Executor;
+
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.wire.Frame;
 
 /**
  * The outgoing side of a connection: frames are appended in order (small ones coalesced into
@@ -155,24 +155,13 @@ public final class FrameWriter {
             throw new IllegalArgumentException(Frames.typeName(type) + " frame of " + length
                     + " bytes exceeds the maximum frame size " + maxFrame);
         }
-        boolean drainHere = false;
-        boolean schedule = false;
         synchronized (lock) {
             if (closed || failure != null) {
                 return false;
             }
             append(type, id, body, offset, length);
-            if (out != null && !writing && flush != Flush.HOLD) {
-                writing = true;
-                drainHere = flush == Flush.NOW && inlineAllowed();
-                schedule = !drainHere;
-            }
         }
-        if (drainHere) {
-            drain(true);
-        } else if (schedule) {
-            WRITERS.execute(this::drainLater);
-        }
+        kick(flush);
         return true;
     }
 

@@ -1,7 +1,5 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.wire.FunctionRef;
-
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.InvocationTargetException;
@@ -12,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 
+import dev.jfork.internal.wire.FunctionRef;
 import dev.jfork.rpc.RpcReply;
 
 /** The child's side of {@code Rpc.proxy}: one instance of the implementation class, methods by number. */

@@ -1,21 +1,18 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.wire.FunctionRef;
-
-import dev.jfork.internal.wire.ExitCodes;
-import dev.jfork.internal.wire.MalformedFrameException;
-
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
-import dev.jfork.rpc.RpcReply;
-import dev.jfork.rpc.RpcSerializer;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
+import dev.jfork.internal.wire.ExitCodes;
+import dev.jfork.internal.wire.FunctionRef;
+import dev.jfork.internal.wire.MalformedFrameException;
+import dev.jfork.rpc.RpcReply;
+import dev.jfork.rpc.RpcSerializer;
 
 /**
  * The child's side: the run function {@code Rpc.run} starts ({@link #ENTRY}). It takes its
@@ -92,7 +89,7 @@ public final class RpcServer {
             fatal(ExitCodes.FAILED, "cannot create the serializer", e.getCause() != null ? e.getCause() : e);
         }
         if (config.init != null) {
-            callInit(new ChildArgs(args));
+            callInit(new ArgsPrefix(args, args.size() - 1)); // without the configuration
         }
         try {
             target = config.proxyInterface != null ? new ProxyTarget(config.proxyInterface, config.proxyImpl, config.async)

@@ -1,7 +1,5 @@
 package dev.jfork.rpc.internal;
 
-import dev.jfork.internal.wire.Frame;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -15,6 +13,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+
+import dev.jfork.internal.wire.Frame;
 
 /** The inline limit: {@code NOW} writes in the caller only while the unacknowledged charge stays within it. */
 class FrameWriterTest {

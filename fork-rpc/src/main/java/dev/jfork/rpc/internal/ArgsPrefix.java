@@ -4,14 +4,21 @@ import dev.jfork.ForkArgs;
 import dev.jfork.ForkFd;
 
 
-/** The child's arguments without the RPC configuration appended by {@code Rpc.run}: what {@code init} sees. */
-final class ChildArgs implements ForkArgs {
+/**
+ * The first arguments of a child's argument list: what an init sees once a framework took off
+ * what it appended (fork-rpc its configuration, fork-pool its worker marker).
+ */
+public final class ArgsPrefix implements ForkArgs {
     private final ForkArgs all;
     private final int size;
 
-    ChildArgs(ForkArgs all) {
+    /** The first {@code size} arguments of {@code all}. */
+    public ArgsPrefix(ForkArgs all, int size) {
+        if (size < 0 || size > all.size()) {
+            throw new IndexOutOfBoundsException("a prefix of " + size + " of " + all.size() + " arguments");
+        }
         this.all = all;
-        this.size = all.size() - 1;
+        this.size = size;
     }
 
     @Override
