@@ -21,6 +21,7 @@ import dev.jfork.internal.parent.Descriptors;
 import dev.jfork.internal.parent.Launcher;
 import dev.jfork.internal.parent.ProcessLink;
 import dev.jfork.internal.wire.LaunchLine;
+import dev.jfork.internal.wire.MethodReference;
 import dev.jfork.internal.wire.Protocol;
 import dev.jfork.internal.wire.StringList;
 import dev.jfork.spi.TemplateProvider;
@@ -296,6 +297,19 @@ public final class Fork implements AutoCloseable {
      */
     public CompletableFuture<ForkChannel> run(String function) {
         return link.run(Objects.requireNonNull(function, "function"));
+    }
+
+    /**
+     * {@link #run(String)} with the function as a method reference the compiler checks:
+     * {@code fork.run(Worker::run)} for {@code public static void run(ForkChannel, ForkArgs)}.
+     *
+     * @throws IllegalArgumentException if {@code function} is a lambda, or a reference to an
+     *                                  instance method or one that captures a value: only a
+     *                                  static method's name can reach the child
+     */
+    public CompletableFuture<ForkChannel> run(ForkFunction function) {
+        return run(MethodReference.functionName(function, "(Ldev/jfork/ForkChannel;Ldev/jfork/ForkArgs;)V",
+                "public static void run(ForkChannel channel, ForkArgs args)"));
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.jfork.Fork;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.rpc.RpcChild;
 import dev.jfork.rpc.RpcException;
+import dev.jfork.rpc.RpcFunction;
 
 /**
  * A managed pool of RPC workers forked from one template: AnyEvent::Fork::Pool for the JVM.
@@ -77,6 +78,16 @@ public final class ForkPool implements AutoCloseable {
         return new Builder(Objects.requireNonNull(template, "template"), Objects.requireNonNull(function, "function"));
     }
 
+    /**
+     * {@link #builder(Fork, String)} with the function as a method reference the compiler checks:
+     * {@code ForkPool.builder(template, Worker::run)} for {@code public static Object run(Object... args)}.
+     *
+     * @throws IllegalArgumentException if {@code function} is a lambda or a capturing reference
+     */
+    public static Builder builder(Fork template, RpcFunction function) {
+        return builder(template, RpcFunction.nameOf(function));
+    }
+
     /** The number of processors actually available to this JVM (cgroup limits and CPU affinity included). */
     public static int ncpu() {
         return Runtime.getRuntime().availableProcessors();
@@ -102,6 +113,15 @@ public final class ForkPool implements AutoCloseable {
      */
     public <T> CompletableFuture<T> call(Object... args) {
         return manager.submit(args);
+    }
+
+    /**
+     * {@link #call(Object...)} with the result's type checked: the future completes with a
+     * {@code resultType} (a primitive type stands for its wrapper), or fails with an
+     * {@link RpcException} of {@link RpcException.Kind#LOCAL} naming the type the worker returned.
+     */
+    public <T> CompletableFuture<T> call(Class<T> resultType, Object... args) {
+        return manager.submit(args, Objects.requireNonNull(resultType, "resultType"));
     }
 
     /** A snapshot of the pool's workers and jobs. */

@@ -53,9 +53,13 @@ final class PoolScheduler {
         PoolRuntime.Cancellable timer;
         boolean counted;
 
-        Job(Object[] args, long now) {
+        /** What the result must be (wrappers for primitives), or null. */
+        final Class<?> resultType;
+
+        Job(Object[] args, long now, Class<?> resultType) {
             this.args = args;
             this.enqueued = now;
+            this.resultType = resultType;
         }
     }
 
@@ -169,6 +173,11 @@ final class PoolScheduler {
 
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> submit(Object[] args) {
+        return submit(args, null);
+    }
+
+    /** Submits a job whose result must be a {@code resultType} (null: anything). */
+    <T> CompletableFuture<T> submit(Object[] args, Class<?> resultType) {
         if (closing) {
             throw new RejectedExecutionException("the pool is closed");
         }
@@ -185,7 +194,8 @@ final class PoolScheduler {
                 }
             }
         }
-        Job job = new Job(args.clone(), runtime.nanoTime());
+        Job job = new Job(args.clone(), runtime.nanoTime(),
+                resultType == null ? null : java.lang.invoke.MethodType.methodType(resultType).wrap().returnType());
         if (!post(() -> enqueue(job))) {
             releaseSlot();
             throw new RejectedExecutionException("the pool is closed");
@@ -394,7 +404,11 @@ final class PoolScheduler {
 
     /** A job's call was answered (or failed): the bookkeeping, then the job's future. Not under the lock. */
     private void answered(Worker w, Job job, Object value, Throwable t) {
-        Throwable error = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable unwrapped = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable error = unwrapped == null && value != null && job.resultType != null && !job.resultType.isInstance(value)
+                ? new RpcException(RpcException.Kind.LOCAL, "the job returned a " + value.getClass().getName() + ", not the "
+                        + job.resultType.getName() + " asked for", null, List.of(), null)
+                : unwrapped;
         // the bookkeeping first, so the worker's next job is on its way and the counters are
         // settled when the job's callbacks run (here, on the reader thread, not under the lock)
         post(() -> finished(w, job, error));

@@ -441,6 +441,18 @@ class ForkPoolTest {
     }
 
     @Test
+    void aPoolOfAMethodReferenceWithTypedJobs() throws Exception {
+        ForkPool pool = ForkPool.builder(template, PoolJobs::run).max(1).build();
+        CompletableFuture<String> echoed = pool.call(String.class, "echo", "typed");
+        assertEquals("typed", await(echoed));
+        Throwable t = failure(pool.call(Long.class, "echo", "not a long"));
+        assertTrue(t instanceof RpcException && ((RpcException) t).kind() == RpcException.Kind.LOCAL, String.valueOf(t));
+        assertTrue(t.getMessage().contains("not the java.lang.Long asked for"), t.getMessage());
+        assertEquals(1, pool.stats().failed());
+        closeAndWait(pool);
+    }
+
+    @Test
     void aQueueOfZeroIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> pool().maxQueue(0, QueueFullPolicy.BLOCK));
     }

@@ -52,6 +52,26 @@ public final class Rpc {
     }
 
     /**
+     * {@link #run(Fork, String, RpcOptions)} with the function as a method reference:
+     * {@code Rpc.run(fork, Worker::add, options)} for {@code public static Object add(Object... args)}
+     * (the sync backend; name an async function with the String form).
+     *
+     * @throws IllegalArgumentException if {@code function} is a lambda or a capturing reference
+     */
+    public static RpcClient run(Fork fork, RpcFunction function, RpcOptions options) {
+        if (options != null && options.async()) {
+            throw new IllegalArgumentException("an RpcFunction is a sync function (static Object fn(Object... args)); name an"
+                    + " async one (static void fn(RpcReply reply, Object... args)) with Rpc.run(fork, \"pkg.Cls::fn\", options)");
+        }
+        return run(fork, RpcFunction.nameOf(function), options);
+    }
+
+    /** {@link #run(Fork, RpcFunction, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    public static RpcClient run(Fork fork, RpcFunction function) {
+        return run(fork, function, RpcOptions.defaults());
+    }
+
+    /**
      * A typed worker: the child creates an instance of {@code implClass} (a public class with a
      * public no-argument constructor implementing {@code iface}, after {@code init}) and the
      * returned proxy forwards every call of an abstract method of {@code iface} to it. Methods
@@ -77,6 +97,20 @@ public final class Rpc {
         ClientHandle client = start(fork, RpcConfig.forProxy(iface.getName(), implClass, options), options);
         handler.attach(client);
         return iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
+    }
+
+    /**
+     * {@link #proxy(Fork, Class, String, RpcOptions)} with the implementation as a class the
+     * compiler checks: {@code Rpc.proxy(fork, Calculator.class, CalculatorImpl.class, options)}.
+     * Only its name travels: the child loads and instantiates it.
+     */
+    public static <T> T proxy(Fork fork, Class<T> iface, Class<? extends T> implClass, RpcOptions options) {
+        return proxy(fork, iface, Objects.requireNonNull(implClass, "implClass").getName(), options);
+    }
+
+    /** {@link #proxy(Fork, Class, Class, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    public static <T> T proxy(Fork fork, Class<T> iface, Class<? extends T> implClass) {
+        return proxy(fork, iface, implClass, RpcOptions.defaults());
     }
 
     /**

@@ -39,6 +39,14 @@ public interface RpcClient extends AutoCloseable {
     <T> CompletableFuture<T> call(Object... args);
 
     /**
+     * {@link #call(Object...)} with the result's type checked: the future completes with a
+     * {@code resultType} (a primitive type stands for its wrapper), or fails with an
+     * {@link RpcException} of {@link RpcException.Kind#LOCAL} naming the type the worker returned.
+     * {@code CompletableFuture<Integer> sum = rpc.call(Integer.class, 40, 2);}
+     */
+    <T> CompletableFuture<T> call(Class<T> resultType, Object... args);
+
+    /**
      * Half-closes: no more calls are accepted; the child finishes every call already sent, replies,
      * and exits; then {@code onDestroy} runs and {@link #terminated()} completes. Idempotent.
      */

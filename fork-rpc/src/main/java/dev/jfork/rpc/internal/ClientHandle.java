@@ -31,7 +31,12 @@ public final class ClientHandle implements RpcClient {
 
     @Override
     public <T> CompletableFuture<T> call(Object... args) {
-        return connection.call(args);
+        return connection.call(args, null);
+    }
+
+    @Override
+    public <T> CompletableFuture<T> call(Class<T> resultType, Object... args) {
+        return connection.call(args, java.util.Objects.requireNonNull(resultType, "resultType"));
     }
 
     @Override

@@ -134,9 +134,10 @@ final class Connection {
 
     // ------------------------------------------------------------------ calls
 
+    /** A call; its result must be a {@code resultType} (null: anything). */
     @SuppressWarnings("unchecked")
-    <T> CompletableFuture<T> call(Object[] args) {
-        RpcFuture f = new RpcFuture(this);
+    <T> CompletableFuture<T> call(Object[] args, Class<?> resultType) {
+        RpcFuture f = new RpcFuture(this, resultType);
         byte[] body;
         try {
             body = serializer.encode(args == null ? new Object[] {null} : args);
@@ -378,7 +379,7 @@ final class Connection {
                             + pidText() + ": " + e, null, null, e));
                     return;
                 }
-                f.complete(values[0]);
+                f.completeTyped(values[0], id, pidText());
                 return;
             }
             case Frames.ERROR: {

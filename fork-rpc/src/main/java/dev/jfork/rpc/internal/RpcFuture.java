@@ -1,9 +1,12 @@
 package dev.jfork.rpc.internal;
 
+import java.lang.invoke.MethodType;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+
+import dev.jfork.rpc.RpcException;
 
 /**
  * The future of one call. Waiting for it with {@link #get()} or {@link #join()} lets the waiting
@@ -17,8 +20,22 @@ final class RpcFuture extends CompletableFuture<Object> {
     /** Where the call's frame ends in the connection's charged stream ({@link FrameWriter#position()}). */
     long end;
 
-    RpcFuture(Connection connection) {
+    /** What the result must be (wrappers for primitives), or null. */
+    private final Class<?> resultType;
+
+    RpcFuture(Connection connection, Class<?> resultType) {
         this.connection = connection;
+        this.resultType = resultType == null ? null : MethodType.methodType(resultType).wrap().returnType();
+    }
+
+    /** Completes with a result, or fails if it is not of the type the caller asked for. */
+    void completeTyped(Object value, int id, String worker) {
+        if (resultType == null || value == null || resultType.isInstance(value)) {
+            complete(value);
+        } else {
+            completeExceptionally(new RpcException(RpcException.Kind.LOCAL, "call " + id + " to worker " + worker + " returned a "
+                    + value.getClass().getName() + ", not the " + resultType.getName() + " asked for", null, null, null));
+        }
     }
 
     @Override
