@@ -7,9 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -67,8 +64,6 @@ public final class FastForkBench {
 
     static final String FN = SpawnBench.FUNCTION;
     static final String IDLE_FN = "dev.jfork.bench.Workload.idle";
-    private static final String CHILD_MAIN = "dev.jfork.internal.child.ChildMain";
-    private static final int MAX_FAILURES = 3;
     private static final int BURST = 3;
     /** Idle = the processes together used at most this many clock ticks (10 ms each) in the window. */
     private static final long QUIET_WINDOW_MS = 200;
@@ -80,108 +75,39 @@ public final class FastForkBench {
 
     // ------------------------------------------------------------------ options
 
-    static final class Options {
-        int rounds = 15;
-        int warmup = 3;
-        double seconds = 10;
-        double slice = 2;
-        List<Integer> inflight = List.of(1, 2);
-        int children = 8;
-        int memrounds = 2;
-        long timeout = 60;
-        Path java;
-        List<String> parts = List.of("latency", "sustained", "memory");
-        List<String> memgroups = List.of("archive", "no-archive", "plain", "archive-fixed");
-        Path cache;
-        String report;
-        /** Extra JVM options for every child of the run (space-separated); none by default. */
-        List<String> childopts = List.of();
+    static final List<String> PARTS = List.of("latency", "sustained", "memory");
 
-        static Options parse(String[] args) {
-            List<String> keys = List.of("rounds", "warmup", "seconds", "slice", "inflight", "children", "memrounds", "timeout",
-                    "java", "parts", "memgroups", "cache", "report", "childopts");
-            Map<String, String> given = BenchArgs.given(args, keys);
-            Options o = new Options();
-            for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue();
-                switch (e.getKey()) {
-                    case "rounds":
-                        o.rounds = Integer.parseInt(v);
-                        break;
-                    case "warmup":
-                        o.warmup = Integer.parseInt(v);
-                        break;
-                    case "seconds":
-                        o.seconds = Double.parseDouble(v);
-                        break;
-                    case "slice":
-                        o.slice = Double.parseDouble(v);
-                        break;
-                    case "inflight": {
-                        List<Integer> l = new ArrayList<>();
-                        for (String p : v.split(",")) {
-                            if (!p.isBlank()) {
-                                l.add(Integer.parseInt(p.trim()));
-                            }
-                        }
-                        o.inflight = l;
-                        break;
-                    }
-                    case "children":
-                        o.children = Integer.parseInt(v);
-                        break;
-                    case "memrounds":
-                        o.memrounds = Integer.parseInt(v);
-                        break;
-                    case "timeout":
-                        o.timeout = Long.parseLong(v);
-                        break;
-                    case "java":
-                        o.java = Paths.get(v).toAbsolutePath();
-                        break;
-                    case "parts": {
-                        List<String> l = new ArrayList<>();
-                        for (String p : v.split(",")) {
-                            String name = p.trim();
-                            if (!List.of("latency", "sustained", "memory").contains(name)) {
-                                throw new IllegalArgumentException("unknown part " + name + " (latency, sustained, memory)");
-                            }
-                            l.add(name);
-                        }
-                        o.parts = l;
-                        break;
-                    }
-                    case "memgroups": {
-                        List<String> l = new ArrayList<>();
-                        for (String p : v.split(",")) {
-                            String name = p.trim();
-                            if (!MEM_GROUPS.contains(name)) {
-                                throw new IllegalArgumentException("unknown memory group " + name + " " + MEM_GROUPS);
-                            }
-                            l.add(name);
-                        }
-                        o.memgroups = l;
-                        break;
-                    }
-                    case "cache":
-                        o.cache = Paths.get(v).toAbsolutePath();
-                        break;
-                    case "report":
-                        o.report = v;
-                        break;
-                    case "childopts":
-                        o.childopts = v.isBlank() ? List.of() : Arrays.asList(v.trim().split("\\s+"));
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + e.getKey() + " " + keys);
-                }
-            }
-            if (o.rounds < 1 || o.warmup < 0 || o.seconds < 0 || o.slice <= 0 || o.timeout < 1 || o.children < 1
-                    || o.memrounds < 1) {
+    static final class Options extends SpawnBench.PhaseOptions {
+        final int children;
+        final int memrounds;
+        final long timeout;
+        final Path java;
+        final List<String> parts;
+        final List<String> memgroups;
+        final Path cache;
+        final String report;
+        /** Extra JVM options for every child of the run (space-separated); none by default. */
+        final List<String> childopts;
+
+        private Options(BenchArgs a) {
+            super(a);
+            children = a.integer("children", 8);
+            memrounds = a.integer("memrounds", 2);
+            timeout = a.longInteger("timeout", 60);
+            java = a.path("java", null);
+            parts = a.names("parts", PARTS, "part", PARTS);
+            memgroups = a.names("memgroups", MEM_GROUPS, "memory group", MEM_GROUPS);
+            cache = a.path("cache", null);
+            report = a.string("report", null);
+            childopts = a.words("childopts");
+            if (rounds < 1 || warmup < 0 || seconds < 0 || slice <= 0 || timeout < 1 || children < 1 || memrounds < 1) {
                 throw new IllegalArgumentException(
                         "need rounds >= 1, warmup >= 0, seconds >= 0, slice > 0, timeout >= 1, children >= 1, memrounds >= 1");
             }
-            return o;
+        }
+
+        static Options parse(String[] args) {
+            return BenchArgs.parse(args, Options::new);
         }
     }
 
@@ -360,7 +286,7 @@ public final class FastForkBench {
     }
 
     static boolean isFork(List<String> argv) {
-        int i = argv.indexOf(CHILD_MAIN);
+        int i = argv.indexOf(SpawnBench.CHILD_MAIN);
         if (i < 0 || i + 5 >= argv.size() || !"child".equals(argv.get(i + 5))) {
             return false;
         }
@@ -423,23 +349,24 @@ public final class FastForkBench {
 
     /** utime + stime of a process in clock ticks, -1 if it is gone. */
     static long cpuTicks(long pid) {
-        try {
-            String stat = new String(Files.readAllBytes(Paths.get("/proc", String.valueOf(pid), "stat")), StandardCharsets.US_ASCII);
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        long[] t = ticks(pid);
+        return t == null ? -1 : t[0];
     }
 
     /** {utime + stime, cutime + cstime} of a process in clock ticks (children: reaped ones only), zeros if it is gone. */
     static long[] ownAndReapedTicks(long pid) {
+        long[] t = ticks(pid);
+        return t == null ? new long[2] : t;
+    }
+
+    /** {utime + stime, cutime + cstime} from {@code /proc/PID/stat}, null if the process is gone. */
+    private static long[] ticks(long pid) {
         try {
             String stat = new String(Files.readAllBytes(Paths.get("/proc", String.valueOf(pid), "stat")), StandardCharsets.US_ASCII);
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])};
         } catch (IOException | RuntimeException e) {
-            return new long[2];
+            return null;
         }
     }
 
@@ -462,7 +389,8 @@ public final class FastForkBench {
     /** Three forks back to back from a template with 2 spares; the measured one is the third. */
     static final class BurstVariant extends SpawnBench.Variant {
         private final Tpl template;
-        final List<Double> firstTwo = new ArrayList<>();
+        /** Per measured round: ms to run-entered of forks 1 and 2 (spares). */
+        final List<double[]> firstTwo = new ArrayList<>();
 
         BurstVariant(String label, Tpl template) {
             super("burst", label);
@@ -491,7 +419,13 @@ public final class FastForkBench {
             return new long[] {e[BURST - 1], x[BURST - 1]};
         }
 
-        double[] lastFirstTwo;
+        private double[] lastFirstTwo;
+
+        @Override
+        void record(long[] t) {
+            super.record(t);
+            firstTwo.add(lastFirstTwo);
+        }
     }
 
     // ------------------------------------------------------------------ memory
@@ -666,26 +600,17 @@ public final class FastForkBench {
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
         SpawnBench.timeoutSeconds = o.timeout;
-        String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        String started = SpawnBench.now();
         String loadStart = SpawnBench.loadAverage();
-        Path currentJava = Paths.get(System.getProperty("java.home"), "bin", "java");
-        Path java = o.java != null ? o.java : currentJava;
-        boolean customJava = !java.equals(currentJava) || !o.childopts.isEmpty();
-        if (!java.equals(currentJava)) {
-            System.setProperty("jfork.java", java.toString()); // for the default template (Fork.create)
-        }
         if (!o.childopts.isEmpty()) {
             log("NOTE: childopts " + o.childopts + " go to every child except the default template's (Fork.create)");
         }
-        JvmSpec base = JvmSpec.builder().java(java).jvmOptions(o.childopts.toArray(new String[0])).build();
-        String childVm = SpawnBench.probeVersion(java);
-        int feature = SpawnBench.featureOf(childVm);
-        String archivePrefix = feature >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
-        log("children: " + java + " = " + childVm);
+        SpawnBench.ChildJava child = new SpawnBench.ChildJava(o.java);
+        boolean customJava = child.other || !o.childopts.isEmpty();
+        JvmSpec base = JvmSpec.builder().java(child.path).jvmOptions(o.childopts.toArray(new String[0])).build();
+        String archivePrefix = child.feature >= 25 ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
 
-        List<String> childArgv = SpawnBench.execChildCommandLine(customJava, base);
-        int main = childArgv.indexOf(CHILD_MAIN);
-        List<String> prefix = new ArrayList<>(childArgv.subList(0, main));
+        List<String> prefix = SpawnBench.childFlags(customJava, base);
         List<String> bareCmd = with(prefix, BareMain.class.getName());
         List<String> bareWorkCmd = with(prefix, IdleMain.class.getName(), "once");
         List<String> plainIdleCmd = with(prefix, IdleMain.class.getName());
@@ -701,7 +626,6 @@ public final class FastForkBench {
         List<SpawnBench.Variant> sustained = new ArrayList<>();
         List<MemSample> memory = new ArrayList<>();
         BurstVariant burst = null;
-        List<double[]> burstFirstTwo = new ArrayList<>();
         int leftovers;
         try {
             boolean spawnParts = o.parts.contains("latency") || o.parts.contains("sustained");
@@ -738,7 +662,7 @@ public final class FastForkBench {
                 latency.add(bareWork);
 
                 if (o.parts.contains("latency")) {
-                    latencyRounds(o, latency, templates, burst, burstFirstTwo);
+                    SpawnBench.latencyRounds(o, latency, false, () -> awaitAllReady(templates));
                 }
                 if (o.parts.contains("sustained")) {
                     for (SpawnBench.Variant v : latency) {
@@ -749,7 +673,8 @@ public final class FastForkBench {
                     Map<String, Tpl> templateOf = new LinkedHashMap<>();
                     templateOf.put("create", tDefault);
                     templateOf.put("fork", tFork);
-                    sustainedPhase(o, sustained, templates, templateOf);
+                    SpawnBench.sustainedPhase(o, sustained,
+                            (v, k, seconds) -> sustainMeasured(v, k, seconds, templates, templateOf.get(v.key)));
                 }
                 closeTemplates(templates);
             }
@@ -790,19 +715,8 @@ public final class FastForkBench {
         }
         String loadEnd = SpawnBench.loadAverage();
 
-        String report = report(o, started, loadStart, loadEnd, java, childVm, archivePrefix, templates, latency, burstFirstTwo,
-                sustained, memory, bareCmd, leftovers);
-        System.out.println();
-        System.out.println(report);
-        System.out.flush();
-        if (o.report != null) {
-            Path out = Paths.get(o.report);
-            if (out.getParent() != null) {
-                Files.createDirectories(out.getParent());
-            }
-            Files.write(out, report.getBytes(StandardCharsets.UTF_8));
-            log("report written to " + out.toAbsolutePath());
-        }
+        SpawnBench.publish(report(o, started, loadStart, loadEnd, child.path, child.version, archivePrefix, templates, latency,
+                burst == null ? List.of() : burst.firstTwo, sustained, memory, bareCmd, leftovers), o.report);
         if (leftovers != 0) {
             System.exit(1);
         }
@@ -818,19 +732,12 @@ public final class FastForkBench {
         return l;
     }
 
-    private static void closeTemplates(List<Tpl> templates) {
-        List<CompletableFuture<ForkExit>> ends = new ArrayList<>();
+    private static void closeTemplates(List<Tpl> templates) throws InterruptedException {
+        List<Fork> forks = new ArrayList<>();
         for (Tpl t : templates) {
-            t.fork.close();
-            ends.add(t.fork.onExit());
+            forks.add(t.fork);
         }
-        for (CompletableFuture<ForkExit> e : ends) {
-            try {
-                e.get(SpawnBench.timeoutSeconds, TimeUnit.SECONDS);
-            } catch (InterruptedException | ExecutionException | TimeoutException ex) {
-                log("WARNING: a template did not end: " + ex);
-            }
-        }
+        SpawnBench.closeTemplates(forks, false);
     }
 
     private static void deleteTree(Path root) {
@@ -843,43 +750,6 @@ public final class FastForkBench {
 
     // ------------------------------------------------------------------ phases
 
-    private static void latencyRounds(Options o, List<SpawnBench.Variant> variants, List<Tpl> templates, BurstVariant burst,
-            List<double[]> burstFirstTwo) throws Exception {
-        int total = o.warmup + o.rounds;
-        for (int r = 0; r < total; r++) {
-            StringBuilder line = new StringBuilder(r < o.warmup ? "warm-up " + (r + 1) + "/" + o.warmup
-                    : "round " + (r - o.warmup + 1) + "/" + o.rounds);
-            line.append(" (ms to run-entered):");
-            for (SpawnBench.Variant v : variants) {
-                if (v.failures >= MAX_FAILURES) {
-                    continue;
-                }
-                awaitAllReady(templates);
-                long[] t;
-                try {
-                    t = v.once();
-                } catch (Exception e) {
-                    v.failures++;
-                    if (v.firstFailure == null) {
-                        v.firstFailure = e.toString();
-                    }
-                    line.append("  ").append(v.key).append(" FAILED");
-                    log("FAILED: " + v.key + ": " + e + (v.failures >= MAX_FAILURES ? " (dropping this variant)" : ""));
-                    continue;
-                }
-                if (r >= o.warmup) {
-                    v.entered.add(t[0] / 1e6);
-                    v.exited.add(t[1] / 1e6);
-                    if (v == burst) {
-                        burstFirstTwo.add(burst.lastFirstTwo);
-                    }
-                }
-                line.append(String.format(Locale.ROOT, "  %s %.1f", v.key, t[0] / 1e6));
-            }
-            log(line.toString());
-        }
-    }
-
     /**
      * CPU used per sustained run: variant key × in-flight → {ticks of the processes made, ticks of
      * their template itself, ticks of this JVM itself, processes}. A jfork fork is reaped by its template,
@@ -888,44 +758,26 @@ public final class FastForkBench {
      */
     static final Map<String, long[]> CPU = new LinkedHashMap<>();
 
-    private static void sustainedPhase(Options o, List<SpawnBench.Variant> variants, List<Tpl> templates,
-            Map<String, Tpl> templateOf) throws InterruptedException {
-        if (o.seconds <= 0 || o.inflight.isEmpty()) {
-            return;
-        }
-        int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
-        double sliceSeconds = o.seconds / slices;
-        log(String.format(Locale.ROOT, "sustained: %.1f s per variant and in-flight count, %d interleaved slice(s) of %.1f s",
-                o.seconds, slices, sliceSeconds));
+    /**
+     * One sustained run of {@code v} ({@link SpawnBench#sustain}) once the templates are ready, with
+     * the CPU it cost added to {@link #CPU}; {@code t}: the template that reaps the processes, or null
+     * (this JVM reaps them).
+     */
+    private static long[] sustainMeasured(SpawnBench.Variant v, int k, double seconds, List<Tpl> templates, Tpl t)
+            throws InterruptedException {
         long self = ProcessHandle.current().pid();
-        for (int s = 0; s < slices; s++) {
-            StringBuilder line = new StringBuilder("slice " + (s + 1) + "/" + slices + " (processes/s):");
-            for (int k : o.inflight) {
-                for (SpawnBench.Variant v : variants) {
-                    if (v.failures >= MAX_FAILURES) {
-                        continue;
-                    }
-                    awaitAllReady(templates);
-                    Tpl t = templateOf.get(v.key);
-                    long[] me0 = ownAndReapedTicks(self);
-                    long[] t0 = t == null ? new long[2] : ownAndReapedTicks(t.pid);
-                    long[] r = SpawnBench.sustain(v, k, sliceSeconds);
-                    long[] me1 = ownAndReapedTicks(self);
-                    long[] t1 = t == null ? new long[2] : ownAndReapedTicks(t.pid);
-                    long[] c = CPU.computeIfAbsent(v.key + "×" + k, x -> new long[4]);
-                    c[0] += t == null ? me1[1] - me0[1] : t1[1] - t0[1];
-                    c[1] += t1[0] - t0[0];
-                    c[2] += me1[0] - me0[0];
-                    c[3] += r[0];
-                    long[] acc = v.sustained.computeIfAbsent(k, x -> new long[3]);
-                    acc[0] += r[0];
-                    acc[1] += r[1];
-                    acc[2] += r[2];
-                    line.append(String.format(Locale.ROOT, "  %s×%d %.1f", v.key, k, r[0] * 1e9 / r[1]));
-                }
-            }
-            log(line.toString());
-        }
+        awaitAllReady(templates);
+        long[] me0 = ownAndReapedTicks(self);
+        long[] t0 = t == null ? new long[2] : ownAndReapedTicks(t.pid);
+        long[] r = SpawnBench.sustain(v, k, seconds);
+        long[] me1 = ownAndReapedTicks(self);
+        long[] t1 = t == null ? new long[2] : ownAndReapedTicks(t.pid);
+        long[] c = CPU.computeIfAbsent(v.key + "×" + k, x -> new long[4]);
+        c[0] += t == null ? me1[1] - me0[1] : t1[1] - t0[1];
+        c[1] += t1[0] - t0[0];
+        c[2] += me1[0] - me0[0];
+        c[3] += r[0];
+        return r;
     }
 
     // ------------------------------------------------------------------ report
@@ -989,55 +841,30 @@ public final class FastForkBench {
             }
             b.append('\n');
             for (String k : List.of("create", "fork", "fork-work")) {
-                SpawnBench.Variant v = find(latency, k);
+                SpawnBench.Variant v = SpawnBench.find(latency, k);
                 if (v != null && !v.entered.isEmpty()) {
                     double m = SpawnBench.median(v.entered);
                     b.append(String.format(Locale.ROOT, "* **%s with spares: p50 %.1f ms — target ≤ 2 ms %s**%n", k, m,
                             m <= 2.0 ? "met" : "MISSED (" + String.format(Locale.ROOT, "%.2f×", m / 2.0) + " the target)"));
                 }
             }
-            SpawnBench.Variant bare = find(latency, "bare");
-            if (bare != null && !bare.entered.isEmpty()) {
-                double bm = SpawnBench.median(bare.entered);
-                for (String k : List.of("burst", "fork0", "exec")) {
-                    SpawnBench.Variant v = find(latency, k);
-                    if (v != null && !v.entered.isEmpty()) {
-                        b.append(String.format(Locale.ROOT, "* %s / bare JVM: %.2f× (medians %.1f / %.1f ms)%n", k,
-                                SpawnBench.median(v.entered) / bm, SpawnBench.median(v.entered), bm));
-                    }
-                }
-            }
-            SpawnBench.Variant bareWork = find(latency, "bare-work");
-            if (bareWork != null && !bareWork.entered.isEmpty()) {
-                double bw = SpawnBench.median(bareWork.entered);
-                for (String k : List.of("fork-work", "fork0-work", "exec-work")) {
-                    SpawnBench.Variant v = find(latency, k);
-                    if (v != null && !v.entered.isEmpty()) {
-                        b.append(String.format(Locale.ROOT, "* %s / bare JVM loading the workload: %.3f× (medians %.1f / %.1f ms)%n", k,
-                                SpawnBench.median(v.entered) / bw, SpawnBench.median(v.entered), bw));
-                    }
-                }
-            }
+            ratiosTo(b, latency, "bare", List.of("burst", "fork0", "exec"), "* %s / bare JVM: %.2f× (medians %.1f / %.1f ms)%n");
+            ratiosTo(b, latency, "bare-work", List.of("fork-work", "fork0-work", "exec-work"),
+                    "* %s / bare JVM loading the workload: %.3f× (medians %.1f / %.1f ms)%n");
         }
 
         if (sustained.stream().anyMatch(v -> !v.sustained.isEmpty())) {
-            int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
+            int slices = o.slices();
             b.append("\n#### 2. Sustained processes per second (start → run entered → exit seen, back to back)\n\n");
             b.append(String.format(Locale.ROOT, "%.0f s per variant and in-flight count, in %d interleaved slices of %.1f s;"
                     + " templates ready at the start of each slice. CPU per process (user + system, from /proc/PID/stat):"
                     + " process = the processes made, whole life (a fork is reaped by its template, so it lands in the template's"
                     + " cutime/cstime; a bare JVM in the benchmark JVM's); template = the template's own time; parent = the"
                     + " benchmark JVM's own time; each divided by the processes made.%n%n", o.seconds, slices, o.seconds / slices));
-            b.append("| variant");
-            for (int k : o.inflight) {
-                b.append(" | ").append(k).append(" in flight (/s) | ratio to bare | CPU ms per process: process / template / parent");
-            }
-            b.append(" |\n|---");
-            for (int i = 0; i < o.inflight.size(); i++) {
-                b.append("|---:|---:|---:");
-            }
-            b.append("|\n");
-            SpawnBench.Variant bare = find(sustained, "bare");
+            SpawnBench.tableHead(b, "| variant", o.inflight,
+                    k -> " | " + k + " in flight (/s) | ratio to bare | CPU ms per process: process / template / parent", "|---",
+                    "|---:|---:|---:");
+            SpawnBench.Variant bare = SpawnBench.find(sustained, "bare");
             for (SpawnBench.Variant v : sustained) {
                 b.append("| ").append(v.label);
                 for (int k : o.inflight) {
@@ -1060,7 +887,7 @@ public final class FastForkBench {
                 b.append(" |\n");
             }
             b.append('\n');
-            SpawnBench.Variant create = find(sustained, "create");
+            SpawnBench.Variant create = SpawnBench.find(sustained, "create");
             if (create != null && bare != null) {
                 for (int k : o.inflight) {
                     double ratio = rate(create, k) / rate(bare, k);
@@ -1163,6 +990,24 @@ public final class FastForkBench {
         return b.toString();
     }
 
+    /**
+     * One line ({@code format}: key, ratio, median, base median) for each of {@code keys} measured,
+     * its median latency over that of {@code baseKey}; nothing if {@code baseKey} was not measured.
+     */
+    private static void ratiosTo(StringBuilder b, List<SpawnBench.Variant> latency, String baseKey, List<String> keys, String format) {
+        SpawnBench.Variant base = SpawnBench.find(latency, baseKey);
+        if (base == null || base.entered.isEmpty()) {
+            return;
+        }
+        double bm = SpawnBench.median(base.entered);
+        for (String k : keys) {
+            SpawnBench.Variant v = SpawnBench.find(latency, k);
+            if (v != null && !v.entered.isEmpty()) {
+                b.append(String.format(Locale.ROOT, format, k, SpawnBench.median(v.entered) / bm, SpawnBench.median(v.entered), bm));
+            }
+        }
+    }
+
     private static double rate(SpawnBench.Variant v, int k) {
         long[] s = v.sustained.get(k);
         return s == null || s[1] == 0 ? Double.NaN : s[0] * 1e9 / s[1];
@@ -1180,15 +1025,6 @@ public final class FastForkBench {
         Arrays.sort(a);
         int i = (int) Math.ceil(q * a.length) - 1;
         return a[Math.max(0, Math.min(a.length - 1, i))];
-    }
-
-    private static SpawnBench.Variant find(List<SpawnBench.Variant> variants, String key) {
-        for (SpawnBench.Variant v : variants) {
-            if (v.key.equals(key)) {
-                return v;
-            }
-        }
-        return null;
     }
 
     static void log(String line) {

@@ -6,9 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -114,60 +111,31 @@ public final class PoolBench {
     // ------------------------------------------------------------------ options
 
     static final class Options {
-        int rounds = 11;
-        int warmup = 2;
-        int jobs = 100_000;
-        int depth = 10_000;
-        int bigLoad = 5000;
-        int cpuJobs = 60;
-        double cpuMs = 20;
-        List<String> modes = ALL_MODES;
-        String report;
+        final int rounds;
+        final int warmup;
+        final int jobs;
+        final int depth;
+        final int bigLoad;
+        final int cpuJobs;
+        final double cpuMs;
+        final List<String> modes;
+        final String report;
+
+        private Options(BenchArgs a) {
+            rounds = a.integer("rounds", 11);
+            warmup = a.integer("warmup", 2);
+            jobs = a.integer("jobs", 100_000);
+            depth = a.integer("depth", 10_000);
+            bigLoad = a.integer("bigLoad", 5000);
+            cpuJobs = a.integer("cpuJobs", 60);
+            cpuMs = a.decimal("cpuMs", 20);
+            modes = a.names("modes", ALL_MODES, "mode", m -> ALL_MODES.contains(m) || m.matches("(rpc-win|pool-load|direct-load)[1-9][0-9]*"),
+                    "known: " + String.join(", ", ALL_MODES) + ", rpc-winN, pool-loadN, direct-loadN");
+            report = a.string("report", null);
+        }
 
         static Options parse(String[] args) {
-            Map<String, String> given = BenchArgs.given(args, List.of("rounds", "warmup", "jobs", "depth", "bigLoad", "cpuJobs", "cpuMs", "modes", "report"));
-            Options o = new Options();
-            for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue();
-                switch (e.getKey()) {
-                    case "rounds":
-                        o.rounds = Integer.parseInt(v);
-                        break;
-                    case "warmup":
-                        o.warmup = Integer.parseInt(v);
-                        break;
-                    case "jobs":
-                        o.jobs = Integer.parseInt(v);
-                        break;
-                    case "depth":
-                        o.depth = Integer.parseInt(v);
-                        break;
-                    case "bigLoad":
-                        o.bigLoad = Integer.parseInt(v);
-                        break;
-                    case "cpuJobs":
-                        o.cpuJobs = Integer.parseInt(v);
-                        break;
-                    case "cpuMs":
-                        o.cpuMs = Double.parseDouble(v);
-                        break;
-                    case "modes":
-                        o.modes = Arrays.asList(v.split(","));
-                        for (String m : o.modes) {
-                            if (!ALL_MODES.contains(m) && !m.matches("(rpc-win|pool-load|direct-load)[1-9][0-9]*")) {
-                                throw new IllegalArgumentException("unknown mode " + m + " (known: " + ALL_MODES
-                                        + ", rpc-winN, pool-loadN, direct-loadN)");
-                            }
-                        }
-                        break;
-                    case "report":
-                        o.report = v;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + e.getKey());
-                }
-            }
-            return o;
+            return BenchArgs.parse(args, Options::new);
         }
     }
 
@@ -657,7 +625,7 @@ public final class PoolBench {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
-        String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        String started = SpawnBench.now();
         String loadStart = SpawnBench.loadAverage();
         log("PoolBench on JDK " + Runtime.version() + ", load average " + loadStart + "; options: rounds " + o.rounds + ", warm-up "
                 + o.warmup + ", jobs " + o.jobs + ", depth " + o.depth + ", bigLoad " + o.bigLoad
@@ -916,14 +884,6 @@ public final class PoolBench {
         return values.containsKey(key) ? String.format(Locale.ROOT, "%.1f", SpawnBench.median(values.get(key))) : "";
     }
 
-    private static double min(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-    }
-
-    private static double max(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-    }
-
     private static String what(String mode, Options o) {
         switch (mode) {
             case "rpc-pipe":
@@ -963,14 +923,14 @@ public final class PoolBench {
             double med = SpawnBench.median(e.getValue());
             b.append(String.format(Locale.ROOT, "| `%s` | %s | %,.0f | %,.0f | %,.0f | %.1f |%n", e.getKey(),
                     what(e.getKey(), o), med,
-                    min(e.getValue()), max(e.getValue()), 1e6 / med));
+                    SpawnBench.min(e.getValue()), SpawnBench.max(e.getValue()), 1e6 / med));
         }
         b.append("\n| ratio | of medians | median of per-round ratios | per-round min – max |\n|---|---:|---:|---:|\n");
         for (Map.Entry<String, List<Double>> e : ratios.entrySet()) {
             String[] ab = e.getKey().split(" / ");
             double ofMedians = SpawnBench.median(results.get(ab[0])) / SpawnBench.median(results.get(ab[1]));
             b.append(String.format(Locale.ROOT, "| `%s` / `%s` | %.3f× | %.3f× | %.3f – %.3f |%n", ab[0], ab[1], ofMedians,
-                    SpawnBench.median(e.getValue()), min(e.getValue()), max(e.getValue())));
+                    SpawnBench.median(e.getValue()), SpawnBench.min(e.getValue()), SpawnBench.max(e.getValue())));
         }
         b.append("\nLatency seen by the bounded modes (Little's law: calls in flight / rate = time a call takes from being"
                 + " sent to making room for the next; for the pools also their own measure, `PoolStats.runTime()`: sent to a"

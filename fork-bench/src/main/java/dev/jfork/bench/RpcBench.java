@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -90,90 +89,63 @@ public final class RpcBench {
     // ------------------------------------------------------------------ options
 
     static final class Options {
-        int rounds = 7;
-        int warmup = 2;
-        double slice = 2;
-        int depth = 10_000;
-        List<String> modes = ALL_MODES;
-        String serializer = "kryo";
-        String report;
+        final int rounds;
+        final int warmup;
+        final double slice;
+        final int depth;
+        final List<String> modes;
+        final String serializer;
+        final String report;
+
+        private Options(BenchArgs a) {
+            rounds = a.integer("rounds", 7);
+            warmup = a.integer("warmup", 2);
+            slice = a.decimal("slice", 2);
+            depth = a.integer("depth", 10_000);
+            modes = a.names("modes", ALL_MODES, "mode", ALL_MODES::contains, "known: " + String.join(", ", ALL_MODES));
+            serializer = a.string("serializer", "kryo");
+            report = a.string("report", null);
+        }
 
         static Options parse(String[] args) {
-            Map<String, String> given = BenchArgs.given(args, List.of("rounds", "warmup", "slice", "depth", "modes", "serializer", "report"));
-            Options o = new Options();
-            for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue();
-                switch (e.getKey()) {
-                    case "rounds":
-                        o.rounds = Integer.parseInt(v);
-                        break;
-                    case "warmup":
-                        o.warmup = Integer.parseInt(v);
-                        break;
-                    case "slice":
-                        o.slice = Double.parseDouble(v);
-                        break;
-                    case "depth":
-                        o.depth = Integer.parseInt(v);
-                        break;
-                    case "modes":
-                        o.modes = Arrays.asList(v.split(","));
-                        break;
-                    case "serializer":
-                        o.serializer = v;
-                        break;
-                    case "report":
-                        o.report = v;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + e.getKey());
-                }
-            }
-            return o;
+            return BenchArgs.parse(args, Options::new);
         }
     }
 
     // ------------------------------------------------------------------ parent side
 
-    /** One measured thing: runs for a slice and returns calls per second. */
+    /** One measured thing: runs batches of calls for a slice and returns calls per second. */
     private interface Mode extends AutoCloseable {
-        double run(double seconds) throws Exception;
+        /** Makes a batch of calls and returns how many. */
+        long batch() throws Exception;
+
+        /** Batch after batch until {@code seconds} have passed; calls per second. */
+        default double run(double seconds) throws Exception {
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            long start = System.nanoTime();
+            long calls = 0;
+            while (true) {
+                calls += batch();
+                long now = System.nanoTime();
+                if (now >= end) {
+                    return calls / ((now - start) / 1e9);
+                }
+            }
+        }
 
         @Override
         void close();
     }
 
-    private static final class RpcSeq implements Mode {
+    /** A mode on one RPC client; {@code bytes}: the argument is a 4-byte array (echoed) instead of an int. */
+    private abstract static class RpcMode implements Mode {
         final RpcClient rpc;
         final boolean bytes;
-        int next;
+        final byte[] payload = new byte[4];
 
-        RpcSeq(RpcClient rpc, boolean bytes) {
+        RpcMode(RpcClient rpc, boolean bytes) {
             this.rpc = rpc;
             this.bytes = bytes;
-        }
-
-        @Override
-        public double run(double seconds) throws Exception {
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            long start = System.nanoTime();
-            long calls = 0;
-            byte[] payload = new byte[4];
-            while (true) {
-                for (int i = 0; i < 100; i++) {
-                    Object arg = bytes ? payload : (Object) next;
-                    Object r = rpc.call(arg).join();
-                    if (!bytes && (Integer) r != next + 1) {
-                        throw new IllegalStateException("wrong result " + r + " for " + next);
-                    }
-                    next++;
-                }
-                calls += 100;
-                long now = System.nanoTime();
-                if (now >= end) {
-                    return calls / ((now - start) / 1e9);
-                }
-            }
         }
 
         @Override
@@ -187,48 +159,46 @@ public final class RpcBench {
         }
     }
 
-    private static final class RpcPipe implements Mode {
-        final RpcClient rpc;
-        final boolean bytes;
+    private static final class RpcSeq extends RpcMode {
+        int next;
+
+        RpcSeq(RpcClient rpc, boolean bytes) {
+            super(rpc, bytes);
+        }
+
+        @Override
+        public long batch() {
+            for (int i = 0; i < 100; i++) {
+                Object arg = bytes ? payload : (Object) next;
+                Object r = rpc.call(arg).join();
+                if (!bytes && (Integer) r != next + 1) {
+                    throw new IllegalStateException("wrong result " + r + " for " + next);
+                }
+                next++;
+            }
+            return 100;
+        }
+    }
+
+    private static final class RpcPipe extends RpcMode {
         final int depth;
 
         RpcPipe(RpcClient rpc, boolean bytes, int depth) {
-            this.rpc = rpc;
-            this.bytes = bytes;
+            super(rpc, bytes);
             this.depth = depth;
         }
 
         @Override
-        public double run(double seconds) throws Exception {
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            long start = System.nanoTime();
-            long calls = 0;
-            byte[] payload = new byte[4];
-            while (true) {
-                CompletableFuture<Object> last = null;
-                for (int i = 0; i < depth; i++) {
-                    last = rpc.call(bytes ? payload : (Object) i);
-                }
-                Object r = last.get(60, TimeUnit.SECONDS);
-                if (!bytes && (Integer) r != depth) {
-                    throw new IllegalStateException("wrong result " + r);
-                }
-                calls += depth;
-                long now = System.nanoTime();
-                if (now >= end) {
-                    return calls / ((now - start) / 1e9);
-                }
+        public long batch() throws Exception {
+            CompletableFuture<Object> last = null;
+            for (int i = 0; i < depth; i++) {
+                last = rpc.call(bytes ? payload : (Object) i);
             }
-        }
-
-        @Override
-        public void close() {
-            rpc.close();
-            try {
-                rpc.terminated().get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                System.err.println("RpcBench: closing " + rpc + " failed: " + e);
+            Object r = last.get(60, TimeUnit.SECONDS);
+            if (!bytes && (Integer) r != depth) {
+                throw new IllegalStateException("wrong result " + r);
             }
+            return depth;
         }
     }
 
@@ -248,21 +218,12 @@ public final class RpcBench {
         }
 
         @Override
-        public double run(double seconds) throws Exception {
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            long start = System.nanoTime();
-            long calls = 0;
-            while (true) {
-                for (int i = 0; i < 100; i++) {
-                    out.write(frame);
-                    readFully(in, frame, frame.length);
-                }
-                calls += 100;
-                long now = System.nanoTime();
-                if (now >= end) {
-                    return calls / ((now - start) / 1e9);
-                }
+        public long batch() throws IOException {
+            for (int i = 0; i < 100; i++) {
+                out.write(frame);
+                readFully(in, frame, frame.length);
             }
+            return 100;
         }
 
         @Override
@@ -285,46 +246,39 @@ public final class RpcBench {
     private static final class RawPipe implements Mode {
         final RawSeq link;
         final int depth;
+        final int size;
+        final byte[] batch;
+        final byte[] sink = new byte[64 * 1024];
 
         RawPipe(int size, int depth) throws Exception {
             this.link = new RawSeq(size);
             this.depth = depth;
+            this.size = size;
+            this.batch = new byte[size * 1024];
         }
 
         @Override
-        public double run(double seconds) throws Exception {
-            int size = link.frame.length;
-            byte[] batch = new byte[size * 1024];
-            byte[] sink = new byte[64 * 1024];
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            long start = System.nanoTime();
-            long calls = 0;
-            while (true) {
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                    try {
-                        for (int sent = 0; sent < depth; sent += 1024) {
-                            int k = Math.min(1024, depth - sent);
-                            link.out.write(batch, 0, k * size);
-                        }
-                    } catch (IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+        public long batch() throws Exception {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int sent = 0; sent < depth; sent += 1024) {
+                        int k = Math.min(1024, depth - sent);
+                        link.out.write(batch, 0, k * size);
                     }
-                });
-                long want = (long) depth * size;
-                while (want > 0) {
-                    int n = link.in.read(sink, 0, (int) Math.min(sink.length, want));
-                    if (n < 0) {
-                        throw new EOFException();
-                    }
-                    want -= n;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                writer.get(60, TimeUnit.SECONDS);
-                calls += depth;
-                long now = System.nanoTime();
-                if (now >= end) {
-                    return calls / ((now - start) / 1e9);
+            });
+            long want = (long) depth * size;
+            while (want > 0) {
+                int n = link.in.read(sink, 0, (int) Math.min(sink.length, want));
+                if (n < 0) {
+                    throw new EOFException();
                 }
+                want -= n;
             }
+            writer.get(60, TimeUnit.SECONDS);
+            return depth;
         }
 
         @Override
@@ -419,30 +373,22 @@ public final class RpcBench {
         return b.toString().trim();
     }
 
-    private static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        s.sort(null);
-        int n = s.size();
-        return n == 0 ? Double.NaN : n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-    }
-
     private static String report(Options o, int frame, Map<String, List<Double>> results, List<Double> seqRatios) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "## RPC round trips (%s, %s serializer, %d-byte call frames, %d rounds x %.1f s, depth %d)%n%n",
                 "JDK " + Runtime.version(), o.serializer, frame, o.rounds, o.slice, o.depth));
         b.append("| mode | calls/s median | min | max | µs/call | vs raw |\n|---|---|---|---|---|---|\n");
-        double rawSeq = results.containsKey("raw-seq") ? median(results.get("raw-seq")) : Double.NaN;
-        double rawPipe = results.containsKey("raw-pipe") ? median(results.get("raw-pipe")) : Double.NaN;
+        double rawSeq = results.containsKey("raw-seq") ? SpawnBench.median(results.get("raw-seq")) : Double.NaN;
+        double rawPipe = results.containsKey("raw-pipe") ? SpawnBench.median(results.get("raw-pipe")) : Double.NaN;
         for (Map.Entry<String, List<Double>> e : results.entrySet()) {
-            double med = median(e.getValue());
+            double med = SpawnBench.median(e.getValue());
             double raw = e.getKey().endsWith("-seq") ? rawSeq : rawPipe;
             b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.1f | %s |%n", e.getKey(), med,
-                    e.getValue().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
-                    e.getValue().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN), 1e6 / med,
+                    SpawnBench.min(e.getValue()), SpawnBench.max(e.getValue()), 1e6 / med,
                     e.getKey().startsWith("raw") || Double.isNaN(raw) ? "" : String.format(Locale.ROOT, "%.2f×", med / raw)));
         }
         if (!seqRatios.isEmpty()) {
-            b.append(String.format(Locale.ROOT, "%nsync-seq / raw-seq per round: median %.2f (%s)%n", median(seqRatios),
+            b.append(String.format(Locale.ROOT, "%nsync-seq / raw-seq per round: median %.2f (%s)%n", SpawnBench.median(seqRatios),
                     seqRatios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).reduce((x, y) -> x + ", " + y).orElse("")));
         }
         return b.toString();

@@ -62,79 +62,53 @@ public final class SpawnBench {
     static long timeoutSeconds = 30;
     /** A variant that failed this often in the latency rounds is dropped from the rest of the run. */
     private static final int MAX_FAILURES = 3;
-    private static final String CHILD_MAIN = "dev.jfork.internal.child.ChildMain";
+    static final String CHILD_MAIN = "dev.jfork.internal.child.ChildMain";
 
     // ------------------------------------------------------------------ options
 
-    static final class Options {
-        int rounds = 15;
-        int warmup = 3;
-        double seconds = 10;
-        double slice = 2;
-        List<Integer> inflight = List.of(1, 2);
-        List<String> variants = List.of("exec", "create", "fork", "bare");
-        long timeout = 30;
-        Path java;
-        String report;
+    static final List<String> VARIANTS = List.of("exec", "create", "fork", "bare");
 
-        static Options parse(String[] args) {
-            Map<String, String> given = BenchArgs.given(args, List.of("rounds", "warmup", "seconds", "slice", "inflight", "variants", "timeout", "java", "report"));
-            Options o = new Options();
-            for (Map.Entry<String, String> e : given.entrySet()) {
-                String v = e.getValue();
-                switch (e.getKey()) {
-                    case "rounds":
-                        o.rounds = Integer.parseInt(v);
-                        break;
-                    case "warmup":
-                        o.warmup = Integer.parseInt(v);
-                        break;
-                    case "seconds":
-                        o.seconds = Double.parseDouble(v);
-                        break;
-                    case "slice":
-                        o.slice = Double.parseDouble(v);
-                        break;
-                    case "inflight": {
-                        List<Integer> l = new ArrayList<>();
-                        for (String p : v.split(",")) {
-                            if (!p.isBlank()) {
-                                l.add(Integer.parseInt(p.trim()));
-                            }
-                        }
-                        o.inflight = l;
-                        break;
-                    }
-                    case "variants": {
-                        List<String> l = new ArrayList<>();
-                        for (String p : v.split(",")) {
-                            String name = p.trim();
-                            if (!List.of("exec", "create", "fork", "bare").contains(name)) {
-                                throw new IllegalArgumentException("unknown variant " + name + " (exec, create, fork, bare)");
-                            }
-                            l.add(name);
-                        }
-                        o.variants = l;
-                        break;
-                    }
-                    case "timeout":
-                        o.timeout = Long.parseLong(v);
-                        break;
-                    case "java":
-                        o.java = Paths.get(v).toAbsolutePath();
-                        break;
-                    case "report":
-                        o.report = v;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + e.getKey()
-                                + " (rounds, warmup, seconds, slice, inflight, variants, timeout, java, report)");
-                }
-            }
-            if (o.rounds < 1 || o.warmup < 0 || o.seconds < 0 || o.slice <= 0 || o.timeout < 1) {
+    /** The options of the latency rounds and the sustained phase, the same in SpawnBench and FastForkBench. */
+    static class PhaseOptions {
+        final int rounds;
+        final int warmup;
+        final double seconds;
+        final double slice;
+        final List<Integer> inflight;
+
+        PhaseOptions(BenchArgs a) {
+            rounds = a.integer("rounds", 15);
+            warmup = a.integer("warmup", 3);
+            seconds = a.decimal("seconds", 10);
+            slice = a.decimal("slice", 2);
+            inflight = a.ints("inflight", List.of(1, 2));
+        }
+
+        /** How many interleaved slices of about {@code slice} seconds the sustained phase's {@code seconds} make. */
+        int slices() {
+            return Math.max(1, (int) Math.round(seconds / slice));
+        }
+    }
+
+    static final class Options extends PhaseOptions {
+        final List<String> variants;
+        final long timeout;
+        final Path java;
+        final String report;
+
+        private Options(BenchArgs a) {
+            super(a);
+            variants = a.names("variants", VARIANTS, "variant", VARIANTS);
+            timeout = a.longInteger("timeout", 30);
+            java = a.path("java", null);
+            report = a.string("report", null);
+            if (rounds < 1 || warmup < 0 || seconds < 0 || slice <= 0 || timeout < 1) {
                 throw new IllegalArgumentException("need rounds >= 1, warmup >= 0, seconds >= 0, slice > 0, timeout >= 1");
             }
-            return o;
+        }
+
+        static Options parse(String[] args) {
+            return BenchArgs.parse(args, Options::new);
         }
     }
 
@@ -156,6 +130,32 @@ public final class SpawnBench {
         }
 
         abstract long[] once() throws Exception;
+
+        /** Failed {@link SpawnBench#MAX_FAILURES} times: left out of the rest of the run. */
+        boolean dropped() {
+            return failures >= MAX_FAILURES;
+        }
+
+        /** {@link #once}, or null after a failure: counted, logged, and marked in the progress {@code line}. */
+        long[] attempt(StringBuilder line) {
+            try {
+                return once();
+            } catch (Exception e) {
+                failures++;
+                if (firstFailure == null) {
+                    firstFailure = e.toString();
+                }
+                line.append("  ").append(key).append(" FAILED");
+                log("FAILED: " + key + ": " + e + (dropped() ? " (dropping this variant)" : ""));
+                return null;
+            }
+        }
+
+        /** Keeps a measured (not warm-up) result of {@link #once}, in ms. */
+        void record(long[] t) {
+            entered.add(t[0] / 1e6);
+            exited.add(t[1] / 1e6);
+        }
     }
 
     /** A jfork variant: make the Fork, run the trivial function, wait for run entered and exit seen. */
@@ -254,29 +254,16 @@ public final class SpawnBench {
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
         timeoutSeconds = o.timeout;
-        String started = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+        String started = now();
         String loadStart = loadAverage();
-        Path currentJava = Paths.get(System.getProperty("java.home"), "bin", "java");
-        Path java = o.java != null ? o.java : currentJava;
-        boolean customJava = !java.equals(currentJava);
-        if (customJava) {
-            // the default template (Fork.create) is started with JvmSpec.defaults(), which reads this
-            System.setProperty("jfork.java", java.toString());
-        }
-        JvmSpec spec = JvmSpec.builder().java(java).build();
-        String childVm = probeVersion(java);
-        int feature = featureOf(childVm);
-        log("children: " + java + " = " + childVm);
+        ChildJava child = new ChildJava(o.java);
+        boolean customJava = child.other;
+        JvmSpec spec = JvmSpec.builder().java(child.path).build();
 
         // the jfork child's real command line, read from /proc, and the bare command derived from it
-        List<String> childArgv = execChildCommandLine(customJava, spec);
-        int main = childArgv.indexOf(CHILD_MAIN);
-        if (main < 0) {
-            throw new IllegalStateException("no " + CHILD_MAIN + " in the child's command line " + childArgv);
-        }
-        List<String> bare = new ArrayList<>(childArgv.subList(0, main));
+        List<String> bare = childFlags(customJava, spec);
         bare.add(BareMain.class.getName());
-        List<String> expected = expectedBareCommand(spec, feature);
+        List<String> expected = expectedBareCommand(spec, child.feature);
         boolean matches = expected.equals(bare);
         if (!matches) {
             log("NOTE: the bare command built from JvmSpec + JvmCommand's rules differs from the child's /proc cmdline;"
@@ -308,73 +295,119 @@ public final class SpawnBench {
         }
 
         try {
-            latencyRounds(o, variants);
-            sustainedPhase(o, variants);
+            latencyRounds(o, variants, true, SpawnBench::settle);
+            sustainedPhase(o, variants, (v, k, seconds) -> {
+                settle();
+                return sustain(v, k, seconds);
+            });
         } finally {
             shutdown(template, o.variants.contains("create"));
         }
         String loadEnd = loadAverage();
         int leftovers = awaitNoChildren(10_000);
 
-        String report = report(o, started, loadStart, loadEnd, java, childVm, variants, bare, matches, leftovers);
+        publish(report(o, started, loadStart, loadEnd, child.path, child.version, variants, bare, matches, leftovers), o.report);
+        if (leftovers != 0) {
+            System.exit(1);
+        }
+    }
+
+    /** The time now, to the minute, UTC: when a run started. */
+    static String now() {
+        return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+    }
+
+    /** The children's {@code java} (option {@code java}, default the running JVM's) and its version; logged. */
+    static final class ChildJava {
+        final Path path;
+        /** Not the running JVM's {@code java}. */
+        final boolean other;
+        final String version;
+        final int feature;
+
+        ChildJava(Path option) throws Exception {
+            Path current = Paths.get(System.getProperty("java.home"), "bin", "java");
+            path = option != null ? option : current;
+            other = !path.equals(current);
+            if (other) {
+                // the default template (Fork.create) is started with JvmSpec.defaults(), which reads this
+                System.setProperty("jfork.java", path.toString());
+            }
+            version = probeVersion(path);
+            feature = featureOf(version);
+            log("children: " + path + " = " + version);
+        }
+    }
+
+    /**
+     * Prints the report on stdout after a blank line and, if {@code file} is set, writes it there too
+     * (making its directory).
+     */
+    static void publish(String report, String file) throws IOException {
         System.out.println();
         System.out.println(report);
         System.out.flush();
-        if (o.report != null) {
-            Path out = Paths.get(o.report);
+        if (file != null) {
+            Path out = Paths.get(file);
             if (out.getParent() != null) {
                 Files.createDirectories(out.getParent());
             }
             Files.write(out, report.getBytes(StandardCharsets.UTF_8));
             log("report written to " + out.toAbsolutePath());
         }
-        if (leftovers != 0) {
-            System.exit(1);
-        }
     }
 
     // ------------------------------------------------------------------ phases
 
-    private static void latencyRounds(Options o, List<Variant> variants) throws Exception {
-        int total = o.warmup + o.rounds;
-        for (int r = 0; r < total; r++) {
+    /** What to wait for before each measurement. */
+    interface Ready {
+        void await() throws InterruptedException;
+    }
+
+    /**
+     * The latency rounds: the variants interleaved round-robin, {@code ready} awaited before each
+     * measurement, warm-up rounds not recorded. One progress line per round: ms to run-entered, and
+     * to exit-seen if {@code logExit}.
+     */
+    static void latencyRounds(PhaseOptions o, List<? extends Variant> variants, boolean logExit, Ready ready)
+            throws InterruptedException {
+        for (int r = 0; r < o.warmup + o.rounds; r++) {
             StringBuilder line = new StringBuilder(r < o.warmup ? "warm-up " + (r + 1) + "/" + o.warmup
                     : "round " + (r - o.warmup + 1) + "/" + o.rounds);
-            line.append(" (ms to run-entered / exit-seen):");
+            line.append(logExit ? " (ms to run-entered / exit-seen):" : " (ms to run-entered):");
             for (Variant v : variants) {
-                if (v.failures >= MAX_FAILURES) {
+                if (v.dropped()) {
                     continue;
                 }
-                settle();
-                long[] t;
-                try {
-                    t = v.once();
-                } catch (Exception e) {
-                    v.failures++;
-                    if (v.firstFailure == null) {
-                        v.firstFailure = e.toString();
-                    }
-                    line.append("  ").append(v.key).append(" FAILED");
-                    log("FAILED: " + v.key + ": " + e + (v.failures >= MAX_FAILURES ? " (dropping this variant)" : ""));
+                ready.await();
+                long[] t = v.attempt(line);
+                if (t == null) {
                     continue;
                 }
-                double a = t[0] / 1e6;
-                double b = t[1] / 1e6;
                 if (r >= o.warmup) {
-                    v.entered.add(a);
-                    v.exited.add(b);
+                    v.record(t);
                 }
-                line.append(String.format(Locale.ROOT, "  %s %.1f/%.1f", v.key, a, b));
+                line.append(logExit ? String.format(Locale.ROOT, "  %s %.1f/%.1f", v.key, t[0] / 1e6, t[1] / 1e6)
+                        : String.format(Locale.ROOT, "  %s %.1f", v.key, t[0] / 1e6));
             }
             log(line.toString());
         }
     }
 
-    private static void sustainedPhase(Options o, List<Variant> variants) throws InterruptedException {
+    /** One sustained run of a variant (see {@link #sustain}): {processes, elapsed ns, failures}. */
+    interface Sustain {
+        long[] run(Variant v, int inflight, double seconds) throws InterruptedException;
+    }
+
+    /**
+     * The sustained phase: {@code o.seconds} per variant and in-flight count, in interleaved slices,
+     * each run by {@code sustain}; nothing if {@code o.seconds} is 0 or {@code o.inflight} empty.
+     */
+    static void sustainedPhase(PhaseOptions o, List<? extends Variant> variants, Sustain sustain) throws InterruptedException {
         if (o.seconds <= 0 || o.inflight.isEmpty()) {
             return;
         }
-        int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
+        int slices = o.slices();
         double sliceSeconds = o.seconds / slices;
         log(String.format(Locale.ROOT, "sustained: %.1f s per variant and in-flight count, %d interleaved slice(s) of %.1f s",
                 o.seconds, slices, sliceSeconds));
@@ -382,11 +415,10 @@ public final class SpawnBench {
             StringBuilder line = new StringBuilder("slice " + (s + 1) + "/" + slices + " (processes/s):");
             for (int k : o.inflight) {
                 for (Variant v : variants) {
-                    if (v.failures >= MAX_FAILURES) {
+                    if (v.dropped()) {
                         continue;
                     }
-                    settle();
-                    long[] r = sustain(v, k, sliceSeconds);
+                    long[] r = sustain.run(v, k, sliceSeconds);
                     long[] acc = v.sustained.computeIfAbsent(k, x -> new long[3]);
                     acc[0] += r[0];
                     acc[1] += r[1];
@@ -451,20 +483,30 @@ public final class SpawnBench {
         return new long[] {done.get(), System.nanoTime() - start, failures.get()};
     }
 
-    private static void shutdown(Fork template, boolean usedDefault) throws Exception {
-        List<CompletableFuture<ForkExit>> ends = new ArrayList<>();
+    private static void shutdown(Fork template, boolean usedDefault) throws InterruptedException {
+        List<Fork> templates = new ArrayList<>();
         if (template != null) {
-            template.close();
-            ends.add(template.onExit());
+            templates.add(template);
         }
         if (usedDefault) {
-            Fork t = Fork.defaultTemplate();
+            templates.add(Fork.defaultTemplate());
+        }
+        closeTemplates(templates, true);
+    }
+
+    /** Closes the templates, then waits for each to end ({@code logExit}: and logs how). */
+    static void closeTemplates(List<Fork> templates, boolean logExit) throws InterruptedException {
+        List<CompletableFuture<ForkExit>> ends = new ArrayList<>();
+        for (Fork t : templates) {
             t.close();
             ends.add(t.onExit());
         }
         for (CompletableFuture<ForkExit> e : ends) {
             try {
-                log("template " + e.get(timeoutSeconds, TimeUnit.SECONDS));
+                ForkExit exit = e.get(timeoutSeconds, TimeUnit.SECONDS);
+                if (logExit) {
+                    log("template " + exit);
+                }
             } catch (TimeoutException | ExecutionException ex) {
                 log("WARNING: a template did not end: " + ex);
             }
@@ -483,6 +525,16 @@ public final class SpawnBench {
             probe.close();
             probe.onExit().get(timeoutSeconds, TimeUnit.SECONDS);
         }
+    }
+
+    /** The command line of a {@code Fork.exec} child up to its main class: the flags of every child (and bare JVM). */
+    static List<String> childFlags(boolean customJava, JvmSpec spec) throws Exception {
+        List<String> argv = execChildCommandLine(customJava, spec);
+        int main = argv.indexOf(CHILD_MAIN);
+        if (main < 0) {
+            throw new IllegalStateException("no " + CHILD_MAIN + " in the child's command line " + argv);
+        }
+        return new ArrayList<>(argv.subList(0, main));
     }
 
     /** What {@code JvmCommand.argv} gives for {@code spec}, up to the main class (here {@link BareMain}). */
@@ -637,7 +689,7 @@ public final class SpawnBench {
         b.append("| latency | ").append(o.rounds).append(" rounds after ").append(o.warmup).append(" warm-up, variants interleaved (")
                 .append(String.join(" ", o.variants)).append(" ...) |\n");
         if (o.seconds > 0 && !o.inflight.isEmpty()) {
-            int slices = Math.max(1, (int) Math.round(o.seconds / o.slice));
+            int slices = o.slices();
             b.append(String.format(Locale.ROOT, "| sustained | %.0f s per variant and in-flight count, in %d interleaved slices of %.1f s |\n",
                     o.seconds, slices, o.seconds / slices));
         }
@@ -645,15 +697,8 @@ public final class SpawnBench {
                 + " not idle after 30 s: ").append(unsettled).append(" time(s) |\n");
         b.append("| leftover jfork processes | ").append(leftovers).append(" |\n\n");
 
-        b.append("| variant | median ms to run-entered | min | median ms to exit seen | min | rate = 1/median exit (/s)");
-        for (int k : o.inflight) {
-            b.append(" | processes/s ").append(k).append(" in flight");
-        }
-        b.append(" |\n|---|---:|---:|---:|---:|---:");
-        for (int i = 0; i < o.inflight.size(); i++) {
-            b.append("|---:");
-        }
-        b.append("|\n");
+        tableHead(b, "| variant | median ms to run-entered | min | median ms to exit seen | min | rate = 1/median exit (/s)", o.inflight,
+                k -> " | processes/s " + k + " in flight", "|---|---:|---:|---:|---:|---:", "|---:");
         for (Variant v : variants) {
             double medExit = median(v.exited);
             b.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f", v.label, median(v.entered), min(v.entered),
@@ -674,7 +719,7 @@ public final class SpawnBench {
         for (Variant v : variants) {
             if (v.failures > 0) {
                 b.append("\n").append(v.key).append(": ").append(v.failures).append(" failed latency round(s)")
-                        .append(v.failures >= MAX_FAILURES ? ", dropped" : "").append("; first failure: ").append(v.firstFailure).append('\n');
+                        .append(v.dropped() ? ", dropped" : "").append("; first failure: ").append(v.firstFailure).append('\n');
             }
         }
         Variant exec = find(variants, "exec");
@@ -695,6 +740,23 @@ public final class SpawnBench {
         return b.toString();
     }
 
+    /**
+     * The head of a Markdown table with columns per in-flight count: {@code head}, then
+     * {@code columns(k)} for each; the alignment row {@code align}, then {@code alignPerCount} for each.
+     */
+    static void tableHead(StringBuilder b, String head, List<Integer> inflight, java.util.function.IntFunction<String> columns,
+            String align, String alignPerCount) {
+        b.append(head);
+        for (int k : inflight) {
+            b.append(columns.apply(k));
+        }
+        b.append(" |\n").append(align);
+        for (int i = 0; i < inflight.size(); i++) {
+            b.append(alignPerCount);
+        }
+        b.append("|\n");
+    }
+
     /** Where fork-core was loaded from, with the jar's modification time (the core changes between runs). */
     static String coreLocation() {
         try {
@@ -705,8 +767,8 @@ public final class SpawnBench {
         }
     }
 
-    private static Variant find(List<Variant> variants, String key) {
-        for (Variant v : variants) {
+    static <V extends Variant> V find(List<V> variants, String key) {
+        for (V v : variants) {
             if (v.key.equals(key)) {
                 return v;
             }
@@ -726,6 +788,10 @@ public final class SpawnBench {
 
     static double min(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
     /** Median over rounds of a[i] / b[i] (the two were measured next to each other). */
