@@ -88,6 +88,11 @@ public final class ForkPool implements AutoCloseable {
         return builder(template, RpcFunction.nameOf(function));
     }
 
+    /** The scheduler, for the executor built on this pool. */
+    PoolScheduler scheduler() {
+        return manager;
+    }
+
     /** The number of processors actually available to this JVM (cgroup limits and CPU affinity included). */
     public static int ncpu() {
         return Runtime.getRuntime().availableProcessors();

@@ -212,6 +212,50 @@ final class PoolScheduler {
         post(() -> beginShutdown(now));
     }
 
+    /**
+     * closeNow() that also says which jobs were still queued (their futures, failed with a
+     * CancellationException like every queued job of closeNow()); empty if called while this
+     * thread makes a change of the pool (a callback under the pool's lock).
+     */
+    List<CompletableFuture<Object>> shutdownNowTakingQueued() {
+        List<CompletableFuture<Object>> notStarted = new ArrayList<>();
+        closing = true;
+        if (queueSlots != null && shutdownStarted.compareAndSet(false, true)) {
+            queueSlots.release(Integer.MAX_VALUE / 2);
+        }
+        post(() -> {
+            for (Job job : queue) {
+                notStarted.add(job.future);
+            }
+            beginShutdown(true);
+        });
+        return notStarted;
+    }
+
+    /** Takes a job out of the queue if it is still there (its future is cancelled); false if it was sent or is done. */
+    boolean dequeue(CompletableFuture<?> jobFuture) {
+        boolean[] taken = new boolean[1];
+        post(() -> {
+            for (Job job : queue) {
+                if (job.future == jobFuture) {
+                    queue.remove(job);
+                    releaseSlot();
+                    count(job, false);
+                    afterUnlock.add(() -> job.future.cancel(false)); // nothing of it is running: nothing is killed
+                    taken[0] = true;
+                    checkTerminated();
+                    return;
+                }
+            }
+        });
+        return taken[0];
+    }
+
+    /** Whether the pool takes no more jobs. */
+    boolean isClosing() {
+        return closing;
+    }
+
     /** Closes the pool unless it is closed already; true if this call closed it. */
     boolean closeIfOpen() {
         if (closing) {
