@@ -7,11 +7,9 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +64,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     private ForkExecutor(Builder b) {
-        this.codec = new TaskCodec(b.allowedPackages, b.allowedNames, b.allowedClasses);
+        this.codec = new TaskCodec(b.allowed);
         this.template = Fork.newTemplate(b.jvm).require(TaskWorker.class.getName());
         ForkPool.Builder options = ForkPool.builder(template, TaskWorker.class.getName() + "::run").max(b.workers).load(1)
                 .idle(b.idle).stop(b.stop).exitTimeout(b.exitTimeout).maxJobsPerWorker(b.maxTasksPerWorker)
@@ -193,8 +191,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             try {
                 return codec.decode((byte[]) outcome[1], loader);
             } catch (InvalidClassException e) {
-                throw new ExecutionException(new InvalidClassException("the task's result holds a class this program does not"
-                        + " accept from a worker (" + e.getMessage() + "); allow it with ForkExecutor.Builder.allow"));
+                throw new ExecutionException(new InvalidClassException("the task's result cannot be read: " + e.getMessage()));
             } catch (IOException | ClassNotFoundException e) {
                 throw new ExecutionException(new IOException("the task's result cannot be read: " + e, e));
             }
@@ -444,9 +441,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         int maxQueue;
         QueueFullPolicy queueFullPolicy = QueueFullPolicy.BLOCK;
         Duration exitTimeout = Duration.ofSeconds(10);
-        final List<String> allowedPackages = new ArrayList<>();
-        final Set<String> allowedNames = new HashSet<>();
-        final Set<Class<?>> allowedClasses = new HashSet<>();
+        final List<String> allowed = new ArrayList<>();
 
         private Builder() {}
 
@@ -520,12 +515,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
          */
         public Builder allow(String... classesOrPackages) {
             for (String c : classesOrPackages) {
-                Objects.requireNonNull(c, "class or package");
-                if (c.endsWith(".*")) {
-                    allowedPackages.add(c.substring(0, c.length() - 1));
-                } else {
-                    allowedNames.add(c);
-                }
+                allowed.add(Objects.requireNonNull(c, "class or package"));
             }
             return this;
         }
@@ -533,7 +523,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         /** {@link #allow(String...)} with classes. */
         public Builder allow(Class<?>... classes) {
             for (Class<?> c : classes) {
-                allowedClasses.add(Objects.requireNonNull(c, "class"));
+                allowed.add(Objects.requireNonNull(c, "class").getName());
             }
             return this;
         }

@@ -13,6 +13,7 @@ import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.rpc.RpcChild;
 import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcFunction;
+import dev.jfork.rpc.RpcOptions;
 
 /**
  * A managed pool of RPC workers forked from one template: AnyEvent::Fork::Pool for the JVM.
@@ -201,6 +202,7 @@ public final class ForkPool implements AutoCloseable {
         Duration restartBackoffMax = Duration.ofSeconds(10);
         Duration exitTimeout = Duration.ofSeconds(10);
         final List<Class<?>> registrations = new ArrayList<>();
+        final List<String> allowed = new ArrayList<>();
 
         /** Package-private for the scheduler's unit tests, which need options without a template. */
         Builder(Fork template, String function) {
@@ -359,7 +361,26 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Kryo registrations for job arguments and results (same ids in parent and workers). */
+        /**
+         * Classes or packages ({@code "pkg.*"}) a job's result or an event may hold besides those
+         * the pool accepts from a worker anyway; see {@link RpcOptions.Builder#allow(String...)}.
+         */
+        public Builder allow(String... classesOrPackages) {
+            for (String c : classesOrPackages) {
+                allowed.add(Objects.requireNonNull(c, "class or package"));
+            }
+            return this;
+        }
+
+        /** {@link #allow(String...)} with classes. */
+        public Builder allow(Class<?>... classes) {
+            for (Class<?> c : classes) {
+                allowed.add(Objects.requireNonNull(c, "class").getName());
+            }
+            return this;
+        }
+
+        /** Kryo registrations for job arguments and results (same ids in parent and workers; optional, faster). */
         public Builder register(Class<?>... classes) {
             for (Class<?> c : classes) {
                 registrations.add(Objects.requireNonNull(c));

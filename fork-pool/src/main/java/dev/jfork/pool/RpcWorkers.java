@@ -61,7 +61,8 @@ final class RpcWorkers implements PoolRuntime {
                         events.reported(e);
                     }
                 })
-                .register(o.registrations.toArray(new Class<?>[0]));
+                .register(o.registrations.toArray(new Class<?>[0]))
+                .allow(o.allowed.toArray(new String[0]));
         if (o.onEvent != null) {
             rpc.onEvent(o.onEvent);
         }

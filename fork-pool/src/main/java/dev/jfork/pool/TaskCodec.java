@@ -10,40 +10,23 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+
+import dev.jfork.rpc.internal.AcceptedClasses;
 
 /**
  * How {@link ForkExecutor} tasks and their outcomes travel: Java serialization (a serializable
  * lambda and what it captures can only travel that way), with a filter on what the parent accepts
- * back from a worker. A worker that processes untrusted input must not be able to make the parent
- * instantiate a class the parent did not allow: the parent deserializes only
- * <ul>
- *   <li>JDK value types, collections and exceptions (classes of {@code java.base} in
- *       {@code java.lang}, {@code java.util}, {@code java.util.concurrent}, {@code java.time},
- *       {@code java.math}, {@code java.net}, {@code java.io}; not {@code java.lang.invoke}: no
- *       lambdas), and arrays of them;
- *   <li>classes the parent itself sent in a task (the task's own class, what it captured);
- *   <li>classes and packages allowed with {@link ForkExecutor.Builder#allow}.
- * </ul>
- * Anything else is refused before it is instantiated: a result fails its task with an
- * {@link InvalidClassException} that says what to allow; an exception arrives as its description
- * (class name, message, the worker's stack trace) instead.
+ * back from a worker: the rule of fork-rpc ({@link AcceptedClasses}), where "sent" means the
+ * classes of the tasks (the task's own class, what it captured). Anything else is refused before
+ * it is instantiated: a result fails its task with an {@link InvalidClassException} that says
+ * what to allow; an exception arrives as its description (class name, message, the worker's stack
+ * trace) instead.
  */
 final class TaskCodec {
-    private static final Set<String> JDK_PACKAGES = Set.of("java.lang", "java.util", "java.util.concurrent",
-            "java.util.concurrent.atomic", "java.time", "java.math", "java.net", "java.io");
+    private final AcceptedClasses accepted;
 
-    private final Set<Class<?>> sent = ConcurrentHashMap.newKeySet();
-    /** Allowed name prefixes ("com.example." for "com.example.*"), names and classes. */
-    private final List<String> allowedPackages;
-    private final Set<String> allowedNames;
-    private final Set<Class<?>> allowedClasses;
-
-    TaskCodec(List<String> allowedPackages, Set<String> allowedNames, Set<Class<?>> allowedClasses) {
-        this.allowedPackages = List.copyOf(allowedPackages);
-        this.allowedNames = Set.copyOf(allowedNames);
-        this.allowedClasses = Set.copyOf(allowedClasses);
+    TaskCodec(List<String> allowed) {
+        this.accepted = new AcceptedClasses(allowed, List.of(), "ForkExecutor.Builder.allow");
     }
 
     /** Serializes a task, remembering the classes it consists of. */
@@ -52,7 +35,7 @@ final class TaskCodec {
         try (ObjectOutputStream out = new ObjectOutputStream(b) {
             @Override
             protected void annotateClass(Class<?> cl) {
-                sent.add(cl);
+                accepted.declare(cl);
             }
         }) {
             out.writeObject(task);
@@ -78,8 +61,9 @@ final class TaskCodec {
         return b.toByteArray();
     }
 
-    /** Deserializes what a worker sent, refusing classes the parent did not allow. */
+    /** Deserializes what a worker sent, refusing classes the parent did not accept (the message says how to). */
     Object decode(byte[] bytes, ClassLoader loader) throws IOException, ClassNotFoundException {
+        Class<?>[] refused = new Class<?>[1];
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
             @Override
             protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
@@ -90,35 +74,23 @@ final class TaskCodec {
                 }
             }
         }) {
-            in.setObjectInputFilter(this::check);
+            in.setObjectInputFilter(info -> {
+                Class<?> c = info.serialClass();
+                if (c == null) {
+                    return ObjectInputFilter.Status.UNDECIDED;
+                }
+                if (accepted.accepts(c)) {
+                    return ObjectInputFilter.Status.ALLOWED;
+                }
+                refused[0] = c;
+                return ObjectInputFilter.Status.REJECTED;
+            });
             return in.readObject();
-        }
-    }
-
-    private ObjectInputFilter.Status check(ObjectInputFilter.FilterInfo info) {
-        Class<?> c = info.serialClass();
-        if (c == null) {
-            return ObjectInputFilter.Status.UNDECIDED;
-        }
-        while (c.isArray()) {
-            c = c.getComponentType();
-        }
-        return c.isPrimitive() || allowed(c) ? ObjectInputFilter.Status.ALLOWED : ObjectInputFilter.Status.REJECTED;
-    }
-
-    boolean allowed(Class<?> c) {
-        if (sent.contains(c) || allowedClasses.contains(c) || allowedNames.contains(c.getName())) {
-            return true;
-        }
-        if (c.getModule() == Object.class.getModule() && JDK_PACKAGES.contains(c.getPackageName())) {
-            return true;
-        }
-        String name = c.getName();
-        for (String p : allowedPackages) {
-            if (name.startsWith(p)) {
-                return true;
+        } catch (InvalidClassException e) {
+            if (refused[0] != null) {
+                throw new InvalidClassException(accepted.refusal(refused[0]));
             }
+            throw e;
         }
-        return false;
     }
 }

@@ -100,7 +100,17 @@ class ForkPoolTest {
     }
 
     /** Not registered with the pool's serializer: a call with it cannot be encoded. */
-    static final class Unregistered {}
+    /** An argument that cannot be encoded: its serialization throws. */
+    static final class Unencodable implements com.esotericsoftware.kryo.KryoSerializable {
+        @Override
+        public void write(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Output output) {
+            throw new IllegalStateException("cannot be encoded, on purpose");
+        }
+
+        @Override
+        public void read(com.esotericsoftware.kryo.Kryo kryo, com.esotericsoftware.kryo.io.Input input) {
+        }
+    }
 
     /** Jobs whose calls fail at once (in the sending thread) fail one by one, not by recursion through the queue. */
     @Test
@@ -109,7 +119,7 @@ class ForkPoolTest {
         int n = 20_000; // a recursion of ~8 frames per job would overflow any thread's stack
         List<CompletableFuture<Object>> bad = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            bad.add(pool.call("echo", new Unregistered()));
+            bad.add(pool.call("echo", new Unencodable()));
         }
         for (CompletableFuture<Object> f : bad) {
             Throwable t = failure(f);

@@ -128,7 +128,7 @@ public final class Rpc {
     private static ClientHandle start(Fork fork, RpcConfig config, RpcOptions options) {
         Objects.requireNonNull(fork, "fork");
         Objects.requireNonNull(options, "options");
-        config.newSerializer(); // fails here, not in the child, if it cannot be instantiated
+        config.newSerializer(null); // fails here, not in the child, if it cannot be instantiated
         fork.sendArg(config.encode());
         CompletableFuture<ForkChannel> channel = fork.run(RpcServer.ENTRY);
         return ClientHandle.start(fork, channel, config, options);

@@ -41,6 +41,7 @@ public final class RpcOptions {
     private final Runnable onDestroy;
     private final BiConsumer<Integer, byte[]> onControl;
     private final List<Class<?>> registrations;
+    private final List<String> allowed;
     private final Class<? extends RpcSerializer> serializer;
     private final int maxInFlight;
     private final int maxFrameSize;
@@ -54,6 +55,7 @@ public final class RpcOptions {
         this.onDestroy = b.onDestroy;
         this.onControl = b.onControl;
         this.registrations = Collections.unmodifiableList(new ArrayList<>(b.registrations));
+        this.allowed = List.copyOf(b.allowed);
         this.serializer = b.serializer;
         this.maxInFlight = b.maxInFlight;
         this.maxFrameSize = b.maxFrameSize;
@@ -79,6 +81,7 @@ public final class RpcOptions {
         b.onDestroy = onDestroy;
         b.onControl = onControl;
         b.registrations.addAll(registrations);
+        b.allowed.addAll(allowed);
         b.serializer = serializer;
         b.maxInFlight = maxInFlight;
         b.maxFrameSize = maxFrameSize;
@@ -115,6 +118,11 @@ public final class RpcOptions {
         return onControl;
     }
 
+    /** Class names and packages ({@code "pkg.*"}) a worker's answers may hold besides the defaults ({@link Builder#allow(String...)}). */
+    public List<String> allowed() {
+        return allowed;
+    }
+
     /** Classes registered with the serializer, in order. */
     public List<Class<?>> registrations() {
         return registrations;
@@ -143,6 +151,7 @@ public final class RpcOptions {
         private Runnable onDestroy;
         private BiConsumer<Integer, byte[]> onControl;
         private final List<Class<?>> registrations = new ArrayList<>();
+        private final List<String> allowed = new ArrayList<>();
         private Class<? extends RpcSerializer> serializer = RpcSerializer.kryo();
         private int maxInFlight = Integer.MAX_VALUE;
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
@@ -225,12 +234,36 @@ public final class RpcOptions {
 
         /**
          * Registers classes with the serializer (appended, in order; the child registers the same
-         * classes in the same order, so the ids agree). With Kryo every class that crosses the
-         * connection must be registered, except the built-in ones listed in docs/PROTOCOL.md.
+         * classes in the same order, so the ids agree). Optional with Kryo, where any class
+         * travels (by name); registered ones travel as small ids, which is faster, and count as
+         * declared: a worker may send them back.
          */
         public Builder register(Class<?>... classes) {
             for (Class<?> c : classes) {
                 registrations.add(Objects.requireNonNull(c, "class"));
+            }
+            return this;
+        }
+
+        /**
+         * Classes ({@code "com.example.Result"}) or packages ({@code "com.example.model.*"}) that a
+         * worker's results and events may hold besides those the parent accepts anyway: JDK value
+         * types, collections and exceptions, classes it registered, the result type a call asked
+         * for, and classes it sent on the connection itself. A worker that processes untrusted
+         * input cannot make this program instantiate any other class: such an answer fails, and
+         * its message names this method.
+         */
+        public Builder allow(String... classesOrPackages) {
+            for (String c : classesOrPackages) {
+                allowed.add(Objects.requireNonNull(c, "class or package"));
+            }
+            return this;
+        }
+
+        /** {@link #allow(String...)} with classes. */
+        public Builder allow(Class<?>... classes) {
+            for (Class<?> c : classes) {
+                allowed.add(Objects.requireNonNull(c, "class").getName());
             }
             return this;
         }

@@ -19,10 +19,11 @@ public interface RpcSerializer {
     Object[] decode(byte[] data, int offset, int length) throws Exception;
 
     /**
-     * Kryo 5 (the default): registration required, with fixed ids for common JDK types and the
-     * classes given to {@link RpcOptions.Builder#register(Class...)}; no references; records,
-     * enums and classes without a no-argument constructor work once registered. See the RPC
-     * section of docs/PROTOCOL.md for the built-in registrations.
+     * Kryo 5 (the default): any class travels, records, enums and classes without a no-argument
+     * constructor included; common JDK types and the classes given to
+     * {@link RpcOptions.Builder#register(Class...)} as fixed ids, others by name; no references.
+     * What a worker sends back is accepted only if the parent sent, declared or allowed its class
+     * ({@link RpcOptions.Builder#allow(String...)}). See the RPC section of docs/PROTOCOL.md.
      */
     static Class<? extends RpcSerializer> kryo() {
         return KryoSerializer.class;

@@ -22,7 +22,8 @@ public final class ClientHandle implements RpcClient {
     }
 
     public static ClientHandle start(Fork fork, CompletableFuture<ForkChannel> channel, RpcConfig config, RpcOptions options) {
-        Connection c = new Connection(fork, config.newSerializer(), options, config.maxFrameSize());
+        AcceptedClasses accepted = new AcceptedClasses(options.allowed(), options.registrations(), "RpcOptions.Builder.allow");
+        Connection c = new Connection(fork, config.newSerializer(accepted), accepted, options, config.maxFrameSize());
         ClientHandle h = new ClientHandle(c);
         JforkThreads.cleanWhenUnreachable(h, c::close);
         channel.whenComplete(c::started);

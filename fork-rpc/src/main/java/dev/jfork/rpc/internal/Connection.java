@@ -85,6 +85,8 @@ final class Connection {
     final Fork fork;
     private final RpcOptions options;
     private final RpcSerializer serializer;
+    /** What the worker may send back (the serializer checks it; a typed call declares its result type). */
+    private final AcceptedClasses accepted;
     private final int maxFrame;
     private final FrameWriter writer;
 
@@ -113,8 +115,9 @@ final class Connection {
     private ForkChannel channel;   // set before readingStarted
     private FrameReader reader;    // used under readLock
 
-    Connection(Fork fork, RpcSerializer serializer, RpcOptions options, int maxFrame) {
+    Connection(Fork fork, RpcSerializer serializer, AcceptedClasses accepted, RpcOptions options, int maxFrame) {
         this.fork = fork;
+        this.accepted = accepted;
         this.serializer = serializer;
         this.options = options;
         this.maxFrame = maxFrame;
@@ -138,6 +141,7 @@ final class Connection {
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> call(Object[] args, Class<?> resultType) {
         RpcFuture f = new RpcFuture(this, resultType);
+        accepted.declare(resultType); // the caller declared it: the worker may send it back
         byte[] body;
         try {
             body = serializer.encode(args == null ? new Object[] {null} : args);

@@ -24,7 +24,10 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
@@ -35,8 +38,9 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
 import dev.jfork.rpc.RpcSerializer;
 
 /**
- * The default serializer: Kryo 5 with registration required and fixed ids (the same in both
- * processes), no references. Values are written as {@code count:varint} then
+ * The default serializer: Kryo 5, registration optional (registered classes and the built-in JDK
+ * ones travel as fixed ids, the same in both processes; other classes by name, checked by the
+ * parent, see {@link AcceptedClasses}), no references. Values are written as {@code count:varint} then
  * {@code writeClassAndObject} per value. One {@link Kryo} and {@link Output} per concurrent user,
  * from pools.
  */
@@ -59,16 +63,25 @@ public final class KryoSerializer implements RpcSerializer {
             Duration.class, LocalDate.class, LocalTime.class, LocalDateTime.class);                     // 40-49
 
     private final List<Class<?>> registrations;
+    /** What this side accepts from its peer; null: anything (a worker trusts its parent). */
+    private final AcceptedClasses accepted;
     private final Pool<Kryo> kryos;
     private final Pool<Output> outputs;
 
+    /** A serializer that accepts any class from its peer: a worker's, whose peer is its parent. */
     public KryoSerializer(List<Class<?>> registrations) {
+        this(registrations, null);
+    }
+
+    /** A serializer that accepts from its peer only what {@code accepted} allows (the parent's). */
+    public KryoSerializer(List<Class<?>> registrations, AcceptedClasses accepted) {
         this.registrations = List.copyOf(registrations);
-        newKryo(this.registrations); // fail early on a class Kryo cannot handle
+        this.accepted = accepted;
+        newKryo(this.registrations, accepted); // fail early on a class Kryo cannot handle
         this.kryos = new Pool<Kryo>(true, false, 64) {
             @Override
             protected Kryo create() {
-                return newKryo(KryoSerializer.this.registrations);
+                return newKryo(KryoSerializer.this.registrations, KryoSerializer.this.accepted);
             }
         };
         this.outputs = new Pool<Output>(true, false, 64) {
@@ -83,10 +96,44 @@ public final class KryoSerializer implements RpcSerializer {
         this(List.of());
     }
 
-    /** A Kryo configured like every other of this connection. */
-    static Kryo newKryo(List<Class<?>> registrations) {
-        Kryo k = new Kryo();
-        k.setRegistrationRequired(true);
+    /**
+     * Remembers the classes this side writes, and checks every class the peer names before Kryo
+     * makes anything of it. Registered classes (ids) need no check: both sides declared them.
+     */
+    private static final class CheckingResolver extends DefaultClassResolver {
+        private final AcceptedClasses accepted;
+
+        CheckingResolver(AcceptedClasses accepted) {
+            this.accepted = accepted;
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public Registration writeClass(Output output, Class type) {
+            if (accepted != null && type != null) {
+                accepted.declare(type);
+            }
+            return super.writeClass(output, type);
+        }
+
+        @Override
+        protected Registration readName(Input input) {
+            Registration r = super.readName(input);
+            if (accepted != null && r != null && !accepted.accepts(r.getType())) {
+                throw new KryoException(accepted.refusal(r.getType()));
+            }
+            return r;
+        }
+    }
+
+    /**
+     * A Kryo configured like every other of this connection: no registration required (classes
+     * that are not registered travel by name, and the parent checks them, see
+     * {@link AcceptedClasses}), registered classes and JDK basics with fixed ids.
+     */
+    static Kryo newKryo(List<Class<?>> registrations, AcceptedClasses accepted) {
+        Kryo k = new Kryo(new CheckingResolver(accepted), null);
+        k.setRegistrationRequired(false);
         k.setReferences(false);
         k.setInstantiatorStrategy(new DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
         ImmutableCollectionsSerializers.addDefaultSerializers(k);
@@ -116,28 +163,12 @@ public final class KryoSerializer implements RpcSerializer {
                 k.writeClassAndObject(o, v);
             }
             return o.toBytes();
-        } catch (IllegalArgumentException e) {
-            throw unregistered(e);
         } finally {
             kryos.free(k);
             if (o.getBuffer().length <= KEEP_OUTPUT) {
                 outputs.free(o);
             }
         }
-    }
-
-    /** Kryo's "not registered" advice names an object jfork users do not have: name jfork's fix instead. */
-    private static RuntimeException unregistered(IllegalArgumentException e) {
-        String m = e.getMessage();
-        String prefix = "Class is not registered: ";
-        if (m == null || !m.startsWith(prefix)) {
-            return e;
-        }
-        int end = m.indexOf('\n');
-        String cls = m.substring(prefix.length(), end < 0 ? m.length() : end).trim();
-        return new IllegalArgumentException("class " + cls + " is not registered for jfork RPC: add it with"
-                + " RpcOptions.Builder.register(" + cls + ".class), or ForkPool.Builder.register(" + cls
-                + ".class) for a pool (registrations are sent to the worker, so both sides agree)", e);
     }
 
     @Override

@@ -135,8 +135,12 @@ public final class RpcConfig {
         return new RpcConfig(function, async, init, done, serializer, List.copyOf(regs), maxInFlight, maxFrameSize, iface, impl, null, null);
     }
 
-    /** Instantiates the serializer (in the child, loading the registered classes by name). */
-    public RpcSerializer newSerializer() {
+    /**
+     * Instantiates the serializer (in the child, loading the registered classes by name). With
+     * {@code accepted} (the parent's side), Kryo refuses classes from the worker that it does not
+     * accept; a serializer of the user's own decides that itself.
+     */
+    public RpcSerializer newSerializer(AcceptedClasses accepted) {
         List<Class<?>> classes = registeredClasses;
         try {
             if (classes == null) {
@@ -148,6 +152,9 @@ public final class RpcConfig {
             Class<?> type = serializerClass != null ? serializerClass : Class.forName(serializer, true, loader());
             if (!RpcSerializer.class.isAssignableFrom(type)) {
                 throw new IllegalArgumentException("serializer " + serializer + " does not implement RpcSerializer");
+            }
+            if (type == KryoSerializer.class) {
+                return new KryoSerializer(List.copyOf(classes), accepted);
             }
             try {
                 Constructor<?> c = type.getConstructor(List.class);

@@ -84,7 +84,7 @@ public final class RpcServer {
         startWriter();
         current = this;
         try {
-            serializer = config.newSerializer();
+            serializer = config.newSerializer(null); // a worker trusts its parent
         } catch (RuntimeException e) {
             fatal(ExitCodes.FAILED, "cannot create the serializer", e.getCause() != null ? e.getCause() : e);
         }
