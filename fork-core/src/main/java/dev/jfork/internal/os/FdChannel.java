@@ -204,7 +204,7 @@ public final class FdChannel extends ChannelBase {
     public void shutdownOutput() {
         synchronized (state) {
             if (!state.closed) {
-                Native.libc().shutdown(state.fd, Native.SHUT_WR);
+                Native.shutdownOutput(state.fd);
             }
         }
     }

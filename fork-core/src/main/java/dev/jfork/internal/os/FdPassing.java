@@ -2,9 +2,9 @@ package dev.jfork.internal.os;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
 
 import dev.jfork.internal.wire.MalformedFrameException;
 
@@ -16,7 +16,6 @@ import dev.jfork.internal.wire.MalformedFrameException;
 public final class FdPassing {
     private FdPassing() {}
 
-    private static final int MSGHDR_SIZE = 56;
     private static final int CMSG_HEADER = 16;
 
     private static int cmsgSpace(int dataBytes) {
@@ -33,36 +32,19 @@ public final class FdPassing {
      * if the socket buffer is full.
      */
     public static boolean send(int socket, int[] fds, boolean nonBlocking) throws IOException {
-        jnr.ffi.Runtime rt = Native.runtime();
-        Pointer data = Memory.allocateDirect(rt, 1, true);
-        Pointer iov = Memory.allocateDirect(rt, 16, true);
-        iov.putAddress(0, data.address());
-        iov.putLong(8, 1);
-        int space = cmsgSpace(4 * fds.length);
-        Pointer control = Memory.allocateDirect(rt, space, true);
-        control.putLong(0, CMSG_HEADER + 4L * fds.length);
-        control.putInt(8, Native.SOL_SOCKET);
-        control.putInt(12, Native.SCM_RIGHTS);
-        for (int i = 0; i < fds.length; i++) {
-            control.putInt(CMSG_HEADER + 4L * i, fds[i]);
-        }
-        Pointer msg = Memory.allocateDirect(rt, MSGHDR_SIZE, true);
-        msg.putAddress(16, iov.address());
-        msg.putLong(24, 1);
-        msg.putAddress(32, control.address());
-        msg.putLong(40, space);
         while (true) {
-            long n = Native.libc().sendmsg(socket, msg, Native.MSG_NOSIGNAL | (nonBlocking ? Native.MSG_DONTWAIT : 0));
+            long n = Native.libc().sendFds(socket, fds, Native.MSG_NOSIGNAL | (nonBlocking ? Native.MSG_DONTWAIT : 0));
             if (n == 1) {
                 return true;
             }
-            if (n < 0 && Native.errno() == Native.EINTR) {
+            int errno = Native.errno();
+            if (n < 0 && errno == Native.EINTR) {
                 continue;
             }
-            if (n < 0 && nonBlocking && Native.errno() == Native.EAGAIN) {
+            if (n < 0 && nonBlocking && errno == Native.EAGAIN) {
                 return false;
             }
-            throw Native.error("sendmsg(SCM_RIGHTS) of " + fds.length + " descriptor(s)");
+            throw new Native.ErrnoException("sendmsg(SCM_RIGHTS) of " + fds.length + " descriptor(s)", errno, Native.describeErrno(errno));
         }
     }
 
@@ -71,22 +53,13 @@ public final class FdPassing {
      * else is a protocol error; descriptors that did arrive are closed in that case.
      */
     public static int[] receive(int socket, int expected) throws IOException {
-        jnr.ffi.Runtime rt = Native.runtime();
-        Pointer data = Memory.allocateDirect(rt, 1, true);
-        Pointer iov = Memory.allocateDirect(rt, 16, true);
-        iov.putAddress(0, data.address());
-        iov.putLong(8, 1);
         // room for more than expected, so that a sender that passes too many is detected, not truncated
         int space = cmsgSpace(4 * (expected + 8));
-        Pointer control = Memory.allocateDirect(rt, space, true);
-        Pointer msg = Memory.allocateDirect(rt, MSGHDR_SIZE, true);
-        msg.putAddress(16, iov.address());
-        msg.putLong(24, 1);
-        msg.putAddress(32, control.address());
-        msg.putLong(40, space);
+        int[] out = new int[3];
+        byte[] control = new byte[space];
         long n;
         while (true) {
-            n = Native.libc().recvmsg(socket, msg, Native.MSG_CMSG_CLOEXEC);
+            n = Native.libc().recvFds(socket, space, Native.MSG_CMSG_CLOEXEC, out, control);
             if (n >= 0 || Native.errno() != Native.EINTR) {
                 break;
             }
@@ -97,16 +70,16 @@ public final class FdPassing {
         if (n == 0) {
             throw new EOFException("connection closed where " + expected + " descriptor(s) were expected");
         }
-        int[] fds = collect(control, msg.getLong(40));
+        int[] fds = collect(ByteBuffer.wrap(control, 0, out[2]).order(ByteOrder.nativeOrder()), out[2]);
         String problem = null;
-        if ((msg.getInt(48) & Native.MSG_CTRUNC) != 0) {
+        if ((out[1] & Native.MSG_CTRUNC) != 0) {
             // the kernel could not install them: this process has no free descriptor (our buffer has room for more)
             for (int fd : fds) {
                 Native.closeQuietly(fd);
             }
             throw new DescriptorsDroppedException(expected, fds.length);
-        } else if (data.getByte(0) != 0) {
-            problem = "descriptor byte is 0x" + Integer.toHexString(data.getByte(0) & 0xff) + ", expected 0x00";
+        } else if (out[0] != 0) {
+            problem = "descriptor byte is 0x" + Integer.toHexString(out[0] & 0xff) + ", expected 0x00";
         } else if (fds.length != expected) {
             problem = "received " + fds.length + " descriptor(s), expected " + expected;
         }
@@ -133,9 +106,10 @@ public final class FdPassing {
         }
     }
 
-    private static int[] collect(Pointer control, long controlLength) {
+    /** The descriptors of the SCM_RIGHTS messages in a control buffer (64-bit Linux cmsghdr layout). */
+    private static int[] collect(ByteBuffer control, long controlLength) {
         int[] found = new int[0];
-        long offset = 0;
+        int offset = 0;
         while (offset + CMSG_HEADER <= controlLength) {
             long len = control.getLong(offset);
             if (len < CMSG_HEADER || offset + len > controlLength) {
@@ -146,11 +120,11 @@ public final class FdPassing {
                 int[] more = new int[found.length + count];
                 System.arraycopy(found, 0, more, 0, found.length);
                 for (int i = 0; i < count; i++) {
-                    more[found.length + i] = control.getInt(offset + CMSG_HEADER + 4L * i);
+                    more[found.length + i] = control.getInt(offset + CMSG_HEADER + 4 * i);
                 }
                 found = more;
             }
-            offset += (len + 7) & ~7L;
+            offset += (int) ((len + 7) & ~7L);
         }
         return found;
     }

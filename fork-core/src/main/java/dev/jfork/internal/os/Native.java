@@ -2,22 +2,16 @@ package dev.jfork.internal.os;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.Out;
 
 /**
- * The few libc calls jfork needs, bound with jnr-ffi, as typed methods: this package is the only
- * place that touches libc (the binding itself is package-private). Linux (glibc, 64-bit) only.
+ * The few libc calls jfork needs, as typed methods: this package is the only place that touches
+ * libc, through a {@link NativeBackend} (the JDK's foreign function API on JDK 22+, jnr-ffi
+ * before). Linux (glibc, 64-bit) only.
  *
- * <p>Loading this class costs a child JVM 100-300 ms (jnr-ffi generates its stubs at run time), so
- * the child touches it only when a descriptor arrives or it is asked to fork; the parent and the
- * template processes load it once.
+ * <p>Binding libc costs a child JVM milliseconds (jnr-ffi: 100-300 ms), so a child touches this
+ * class only when a descriptor arrives or it is asked to fork; the parent and the template
+ * processes load it once.
  */
 public final class Native {
     // Linux constants (identical on x86_64 and aarch64).
@@ -48,126 +42,39 @@ public final class Native {
     public static final int EPIPE = 32;
     public static final int RLIMIT_NOFILE = 7;
     public static final int ECONNRESET = 104;
+    public static final int SO_TYPE = 3;
+    public static final int SO_ACCEPTCONN = 30;
+    public static final int SOCK_DGRAM = 2;
     public static final int SIGKILL = 9;
 
-    /**
-     * libc as jnr-ffi sees it; every call records errno. Public only because jnr-ffi implements it
-     * in a class loader of its own; only this package can get an instance ({@link #libc()}).
-     */
-    public interface LibC {
-        int socketpair(int domain, int type, int protocol, @Out int[] sv);
-
-        int pipe2(@Out int[] fds, int flags);
-
-        int close(int fd);
-
-        int fcntl(int fd, int cmd, int arg);
-
-        long read(int fd, @Out ByteBuffer buf, long count);
-
-        long write(int fd, @In ByteBuffer buf, long count);
-
-        long send(int fd, @In ByteBuffer buf, long count, int flags);
-
-        long recv(int fd, @Out ByteBuffer buf, long count, int flags);
-
-        int dup2(int oldfd, int newfd);
-
-        long sendmsg(int fd, Pointer msg, int flags);
-
-        long recvmsg(int fd, Pointer msg, int flags);
-
-        int shutdown(int fd, int how);
-
-        int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
-
-        int waitpid(int pid, @Out int[] status, int options);
-
-        int kill(int pid, int sig);
-
-        String strerror(int errnum);
-
-        int getrlimit(int resource, @Out long[] rlim);
-
-        int posix_spawn(@Out int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
-
-        int posix_spawn_file_actions_init(Pointer fa);
-
-        int posix_spawn_file_actions_destroy(Pointer fa);
-
-        int posix_spawn_file_actions_adddup2(Pointer fa, int fd, int newfd);
-
-        int posix_spawn_file_actions_addclose(Pointer fa, int fd);
-
-        int posix_spawn_file_actions_addclosefrom_np(Pointer fa, int from);
-
-        int posix_spawn_file_actions_addchdir_np(Pointer fa, String path);
-
-        int posix_spawnattr_init(Pointer attr);
-
-        int posix_spawnattr_destroy(Pointer attr);
-
-        int posix_spawnattr_setflags(Pointer attr, short flags);
-
-        int posix_spawnattr_setsigmask(Pointer attr, Pointer set);
-
-        int posix_spawnattr_setsigdefault(Pointer attr, Pointer set);
-
-        int sigemptyset(Pointer set);
-
-        int sigfillset(Pointer set);
-    }
-
+    /** The backend: the JDK's foreign function API on JDK 22+ where it was built in, else jnr-ffi. */
     private static final class Holder {
-        static final LibC LIBC = bind();
-        static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+        static final NativeBackend BACKEND = choose();
 
-        /**
-         * jnr-ffi implements {@link LibC} with a class it generates into a class loader of its own.
-         * On the class path that class can see this package; when jfork is a named module (a
-         * program on the module path) the package is not exported (it is not API), so the class
-         * loader jnr-ffi will use is made here, this package is exported to its unnamed module
-         * alone, and jnr-ffi is handed that loader through the slot it keeps for nested loads.
-         * jnr-ffi is an automatic module, so its internals are open to this reflection.
-         */
-        private static LibC bind() {
-            Module self = Native.class.getModule();
-            if (!self.isNamed()) {
-                return LibraryLoader.create(LibC.class).load("c");
+        private static NativeBackend choose() {
+            if (Runtime.version().feature() >= 22) {
+                try {
+                    Class<?> ffm = Class.forName("dev.jfork.internal.os.FfmBackend", true, Native.class.getClassLoader());
+                    return (NativeBackend) ffm.getDeclaredConstructor().newInstance();
+                } catch (ClassNotFoundException e) {
+                    // a fork-core built without a JDK 22+: jnr-ffi it is
+                } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                    System.getLogger("dev.jfork").log(System.Logger.Level.DEBUG, "jfork: the FFM backend failed, using jnr-ffi", e);
+                }
             }
-            ThreadLocal<Object> slot;
-            try {
-                Class<?> loaderClass = Class.forName("jnr.ffi.provider.jffi.AsmClassLoader");
-                java.lang.reflect.Constructor<?> make = loaderClass.getDeclaredConstructor(ClassLoader.class);
-                make.setAccessible(true);
-                ClassLoader loader = (ClassLoader) make.newInstance(LibC.class.getClassLoader());
-                self.addExports(Native.class.getPackageName(), loader.getUnnamedModule());
-                java.lang.reflect.Field field = Class.forName("jnr.ffi.provider.jffi.AsmLibraryLoader").getDeclaredField("classLoader");
-                field.setAccessible(true);
-                @SuppressWarnings("unchecked")
-                ThreadLocal<Object> s = (ThreadLocal<Object>) field.get(null);
-                slot = s;
-                slot.set(loader);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("jfork cannot bind libc with this jnr-ffi on the module path"
-                        + " (run on the class path, or use the jnr-ffi version fork-core was built with)", e);
-            }
-            try {
-                return LibraryLoader.create(LibC.class).load("c");
-            } finally {
-                slot.remove();
-            }
+            return new JnrBackend();
         }
     }
 
     private Native() {}
 
-    static LibC libc() {
-        return Holder.LIBC;
+    static NativeBackend libc() {
+        return Holder.BACKEND;
     }
 
-    static Runtime runtime() {
-        return Holder.RUNTIME;
+    /** Which backend reaches libc: "ffm" or "jnr" (for diagnostics and tests). */
+    public static String backend() {
+        return libc() instanceof JnrBackend ? "jnr" : "ffm";
     }
 
     /** Forces the binding to load (used to warm a process up before it is needed). */
@@ -176,7 +83,7 @@ public final class Native {
     }
 
     public static int errno() {
-        return Holder.RUNTIME.getLastError();
+        return libc().lastErrno();
     }
 
     public static ErrnoException error(String operation) {
@@ -268,6 +175,11 @@ public final class Native {
 
     public static void shutdown(int fd) {
         libc().shutdown(fd, SHUT_RDWR);
+    }
+
+    /** Half-closes a socket: the peer reads end of stream. */
+    public static void shutdownOutput(int fd) {
+        libc().shutdown(fd, SHUT_WR);
     }
 
     /** One read(2), retried on EINTR; returns -1 at end of stream (and on ECONNRESET, which is EOF here). */
@@ -367,7 +279,7 @@ public final class Native {
     /** accept4(2) with close-on-exec, retried on EINTR. */
     public static int accept(int fd) throws IOException {
         while (true) {
-            int r = libc().accept4(fd, null, null, SOCK_CLOEXEC);
+            int r = libc().accept4(fd, SOCK_CLOEXEC);
             if (r >= 0) {
                 return r;
             }
@@ -395,14 +307,5 @@ public final class Native {
     /** Sends a signal; returns false if the process does not exist any more. */
     public static boolean kill(long pid, int signal) {
         return pid > 0 && libc().kill((int) pid, signal) == 0;
-    }
-
-    /** A NUL-terminated copy of {@code s} in native memory. */
-    static Pointer cString(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        Pointer p = Memory.allocateDirect(runtime(), b.length + 1, true);
-        p.put(0, b, 0, b.length);
-        p.putByte(b.length, (byte) 0);
-        return p;
     }
 }
