@@ -514,11 +514,21 @@ public final class JvmSpec {
      */
     static String forClassPath(String option) {
         int eq = option.indexOf('=');
-        if (!option.startsWith("--add-") || eq < 0) {
+        if (!(option.startsWith("--add-") || option.startsWith("--enable-native-access")) || eq < 0) {
             return option;
         }
         String name = option.substring(0, eq);
         String value = option.substring(eq + 1);
+        if (name.equals("--enable-native-access")) {
+            // jfork gives its children ALL-UNNAMED itself; the program's own modules are unnamed there
+            List<String> kept = new ArrayList<>();
+            for (String m : value.split(",")) {
+                if (isSystemModule(m) && !m.equals("ALL-UNNAMED")) {
+                    kept.add(m);
+                }
+            }
+            return kept.isEmpty() ? null : name + "=" + String.join(",", kept);
+        }
         if (name.equals("--add-modules")) {
             for (String m : value.split(",")) {
                 if (!isSystemModule(m)) {

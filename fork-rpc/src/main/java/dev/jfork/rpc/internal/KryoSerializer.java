@@ -45,6 +45,14 @@ import dev.jfork.rpc.RpcSerializer;
  * from pools.
  */
 public final class KryoSerializer implements RpcSerializer {
+    static {
+        // Kryo probes sun.misc.Unsafe when it loads unless told not to, and on JDK 24+ the JVM
+        // warns about that probe on stderr; jfork's serializer never uses Kryo's unsafe paths
+        if (Runtime.version().feature() >= 24 && System.getProperty("kryo.unsafe") == null) {
+            System.setProperty("kryo.unsafe", "false");
+        }
+    }
+
     /** The id of the first class given to {@code RpcOptions.Builder.register}. */
     public static final int FIRST_USER_ID = 100;
     private static final int KEEP_OUTPUT = 64 * 1024;
