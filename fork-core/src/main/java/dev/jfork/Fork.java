@@ -3,6 +3,8 @@ package dev.jfork;
 import java.io.Closeable;
 import java.io.FileDescriptor;
 import java.nio.channels.Channel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -194,7 +196,19 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * Loads and initialises classes in the process, in order, like {@link #require}, except that a
+     * {@link #require(String...)} by class: the process loads and initialises the classes of these
+     * names (its own copies: nothing of this JVM's classes travels), in order.
+     */
+    public Fork require(Class<?>... classes) {
+        String[] names = new String[classes.length];
+        for (int i = 0; i < classes.length; i++) {
+            names[i] = Objects.requireNonNull(classes[i], "class").getName();
+        }
+        return require(names);
+    }
+
+    /**
+     * Loads and initialises classes in the process, in order, like {@link #require(String...)}, except that a
      * class that cannot be found, loaded or initialised is skipped (the process notes it on its
      * stderr) instead of failing the process. Meant for warming a template with a list of classes
      * that may not all be meant for it, such as everything a program has loaded so far.
@@ -256,8 +270,14 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * Appends the descriptor of a {@link FileDescriptor} (needs
-     * {@code --add-opens java.base/java.io=ALL-UNNAMED} on this JVM; the exception says so).
+     * Appends the descriptor of a {@link FileDescriptor}. {@link FileDescriptor#in},
+     * {@link FileDescriptor#out} and {@link FileDescriptor#err} need no JVM option. Any other
+     * needs {@code --add-opens java.base/java.io=ALL-UNNAMED} on this JVM (the JDK hides its
+     * number); without it, open the file with {@link #sendFd(Path, OpenOption...)} or pass the
+     * number with {@link #sendFd(int)}.
+     *
+     * @throws IllegalArgumentException if it is closed, or its number cannot be read (the message
+     *     names the option)
      */
     public Fork sendFd(FileDescriptor fd) {
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(fd), fd)});
@@ -265,10 +285,26 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * Appends the descriptor of a channel: a {@code SocketChannel}, {@code ServerSocketChannel},
-     * {@code DatagramChannel}, {@code Pipe} end or {@code FileChannel} (these need
-     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}, and {@code FileChannel} also
-     * {@code java.base/java.io}), a jnr channel, a {@link ForkChannel} or a {@link ForkFd}.
+     * Appends the descriptor of a channel. With no JVM option: a {@code ServerSocketChannel},
+     * {@code SocketChannel} or {@code DatagramChannel} (TCP, UDP or Unix domain, bound or
+     * connected; found among this process's sockets by its addresses, so a channel that is
+     * neither cannot be told apart), their asynchronous counterparts, a jnr channel, a
+     * {@link ForkChannel} and a {@link ForkFd}. A {@code FileChannel} or {@code Pipe} end needs
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (a {@code FileChannel} also
+     * {@code java.base/java.io}); the flag-free alternative for a file is
+     * {@link #sendFd(Path, OpenOption...)}. Where {@code sun.nio.ch} is open, every JDK channel is
+     * read directly.
+     *
+     * <p>The pre-forked server of the seeds, flag-free:
+     * <pre>{@code
+     * ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress(8080));
+     * for (int i = 0; i < 4; i++) {
+     *     Fork.create().sendFd(listener).run(Server::accept);
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if it is closed, not bound yet, or of a kind that cannot be
+     *     passed on this JVM (the message says what to do)
      */
     public Fork sendFd(Channel channel) {
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(channel), channel)});
@@ -276,11 +312,33 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * Appends the descriptor of a {@code FileInputStream}, {@code FileOutputStream} or
-     * {@code RandomAccessFile} (needs {@code --add-opens java.base/java.io=ALL-UNNAMED}).
+     * Appends the descriptor of a stream: {@code System.in}, {@code System.out} and
+     * {@code System.err} send this process's descriptors 0, 1 and 2 (with no JVM option, and
+     * whatever {@code System.setOut} installed since); a {@code FileInputStream},
+     * {@code FileOutputStream} or {@code RandomAccessFile} on the standard descriptors too, and
+     * on any other file where {@code --add-opens java.base/java.io=ALL-UNNAMED} is given (else
+     * use {@link #sendFd(Path, OpenOption...)}); a {@link Channel} as
+     * {@link #sendFd(Channel)}.
      */
     public Fork sendFd(Closeable stream) {
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(stream), stream)});
+        return this;
+    }
+
+    /**
+     * Opens a file and appends its descriptor, with no JVM option on any JDK. The options are those
+     * of {@link java.nio.file.Files#newByteChannel(Path, OpenOption...)}: none (or {@code READ})
+     * opens for reading; {@code WRITE}, {@code APPEND}, {@code CREATE}, {@code CREATE_NEW},
+     * {@code TRUNCATE_EXISTING}, {@code SYNC}, {@code DSYNC} and {@code NOFOLLOW_LINKS} do as they
+     * do there (a created file gets mode 0666 less the umask). This process keeps no descriptor of
+     * its own: the child's is the only one.
+     *
+     * @throws IllegalArgumentException if the file cannot be opened (the message has the reason)
+     *     or an option is not one of those
+     */
+    public Fork sendFd(Path path, OpenOption... options) {
+        Objects.requireNonNull(path, "path");
+        link.sendFds(new int[] {Descriptors.open(path, options)});
         return this;
     }
 

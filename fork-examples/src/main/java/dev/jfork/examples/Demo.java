@@ -1,6 +1,7 @@
 package dev.jfork.examples;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 
 import dev.jfork.ForkExit;
@@ -8,7 +9,9 @@ import dev.jfork.ForkExit;
 
 /**
  * Runs every example end to end, in order, with a heading each: the README's
- * {@code mvn -B -q -DskipTests -Pdemo install}. Exits with 0 if all of them got what they
+ * {@code mvn -B -q -DskipTests -Pdemo install}. It first prints the JVM flags it runs with: none
+ * (on JDK 22+ only {@code --enable-native-access=ALL-UNNAMED}, which keeps the JDK from warning
+ * about jfork's native calls). Exits with 0 if all of them got what they
  * expected, 1 otherwise. At the end the shared default template is closed, so no jfork process is
  * left running.
  */
@@ -23,11 +26,14 @@ public final class Demo {
             new Step("FasterForkExec: jfork as a faster fork+exec, stdout to a file, stderr to the socket",
                     FasterForkExec::demo),
             new Step("TemplateWorkers: a template prepared once, 10 workers forked from it", TemplateWorkers::demo),
+            new Step("JobQueues: an RPC worker, a pool of two, an ExecutorService of processes", JobQueues::demo),
             new Step("StandaloneProgram: early template first, the program itself as template, 10 workers",
                     StandaloneProgram::demo));
 
     public static void main(String[] args) {
         PrintStream out = System.out;
+        List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        out.println("java " + Runtime.version() + ", JVM flags: " + (flags.isEmpty() ? "none" : String.join(" ", flags)));
         int failed = 0;
         for (int i = 0; i < STEPS.size(); i++) {
             Step step = STEPS.get(i);

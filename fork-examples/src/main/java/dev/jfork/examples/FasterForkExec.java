@@ -1,6 +1,5 @@
 package dev.jfork.examples;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -9,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,12 +34,10 @@ import dev.jfork.ForkExit;
  * itself with the program, so it costs a JVM start more than {@link ProcessBuilder#start()}.
  *
  * <pre>{@code
- * try (FileOutputStream output = new FileOutputStream(log)) {
- *     fork = Fork.create()
- *             .sendFd(output)                       // argument 0: the file, a descriptor
- *             .sendArg("/bin/echo", "hi");          // arguments 1..: the command
- * }                                                 // sendFd duplicated it: ours can be closed
- * ForkChannel channel = fork.run("dev.jfork.examples.FasterForkExec.execWithRedirects").get();
+ * Fork fork = Fork.create()
+ *         .sendFd(log, WRITE, CREATE, TRUNCATE_EXISTING) // argument 0: the file, opened for the child
+ *         .sendArg("/bin/echo", "hi");                   // arguments 1..: the command
+ * ForkChannel channel = fork.run(FasterForkExec::execWithRedirects).get();
  * String stderr = new String(channel.inputStream().readAllBytes());   // until the program exits
  * }</pre>
  *
@@ -68,11 +66,10 @@ public final class FasterForkExec {
     public static Result exec(List<String> command) throws IOException {
         Path log = Files.createTempFile("jfork-exec-", ".log");
         try {
-            Fork fork;
-            try (FileOutputStream output = new FileOutputStream(log.toFile())) {
-                fork = Fork.create().sendFd(output).sendArg(command.toArray(new String[0]));
-            }
-            ForkChannel channel = Await.get(fork.run(FasterForkExec.class.getName() + ".execWithRedirects"), "start");
+            Fork fork = Fork.create()
+                    .sendFd(log, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)
+                    .sendArg(command.toArray(new String[0]));
+            ForkChannel channel = Await.get(fork.run(FasterForkExec::execWithRedirects), "start");
             String stderr;
             try (channel) {
                 stderr = new String(channel.inputStream().readAllBytes(), StandardCharsets.UTF_8);

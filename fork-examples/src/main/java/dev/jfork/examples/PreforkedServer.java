@@ -34,10 +34,10 @@ import dev.jfork.ForkFd;
  * <pre>{@code
  * ServerSocketChannel listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
  * Fork template = Fork.exec()                       // a fresh JVM, prepared once...
- *         .require("dev.jfork.examples.PreforkedServer")
+ *         .require(PreforkedServer.class)
  *         .sendFd(listener);                        // ...and given the listening socket
  * for (int id = 1; id <= 10; id++) {                // now create 10 identical workers
- *     template.fork().sendArg(String.valueOf(id)).run("dev.jfork.examples.PreforkedServer.serve");
+ *     template.fork().sendArg(String.valueOf(id)).run(PreforkedServer::serve);
  * }
  * }</pre>
  *
@@ -81,7 +81,7 @@ public final class PreforkedServer {
         try (ServerSocketChannel listener = ServerSocketChannel.open()) {
             listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
             address = (InetSocketAddress) listener.getLocalAddress();
-            template = Fork.exec().require(PreforkedServer.class.getName()).sendFd(listener);
+            template = Fork.exec().require(PreforkedServer.class).sendFd(listener);
         } // sendFd duplicated the descriptor: the template and its forks hold the listener now
         List<Fork> pool = new ArrayList<>();
         List<CompletableFuture<ForkChannel>> started = new ArrayList<>();
@@ -91,7 +91,7 @@ public final class PreforkedServer {
             for (int id = 1; id <= workers; id++) {
                 Fork worker = template.fork().sendArg(String.valueOf(id));
                 pool.add(worker);
-                started.add(worker.run(PreforkedServer.class.getName() + ".serve")); // they all start at once
+                started.add(worker.run(PreforkedServer::serve)); // they all start at once
             }
             for (int id = 1; id <= workers; id++) {
                 channels.add(Await.get(started.get(id - 1), "worker " + id + " start"));

@@ -19,8 +19,8 @@ import dev.jfork.ForkExit;
  *
  * <pre>{@code
  * ForkChannel channel = Fork.create()
- *         .require("dev.jfork.examples.SingleWorker")
- *         .run("dev.jfork.examples.SingleWorker.worker")
+ *         .require(SingleWorker.class)
+ *         .run(SingleWorker::worker)
  *         .get();
  * // now channel is connected to the channel the worker function got in the new process
  * }</pre>
@@ -44,8 +44,8 @@ public final class SingleWorker {
 
     /** Starts a worker, sends it each of {@code questions}, collects the answers, closes, waits for its exit. */
     public static Result converse(List<String> questions) throws IOException {
-        Fork fork = Fork.create().require(SingleWorker.class.getName());
-        ForkChannel channel = Await.get(fork.run(SingleWorker.class.getName() + ".worker"), "worker start");
+        Fork fork = Fork.create().require(SingleWorker.class);
+        ForkChannel channel = Await.get(fork.run(SingleWorker::worker), "worker start");
         List<String> answers = new ArrayList<>();
         try (channel) {
             InputStream in = channel.inputStream();

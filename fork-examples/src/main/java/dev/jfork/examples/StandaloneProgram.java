@@ -23,7 +23,7 @@ import dev.jfork.template.ForkTemplate;
  *     Codec.warmUp();                           // load what the workers need
  *     Fork template = ForkTemplate.capture();   // the program as it is now, as a template
  *     for (int id = 1; id <= 10; id++) {
- *         template.fork().sendArg(String.valueOf(id)).run("dev.jfork.examples.StandaloneProgram.workerRun");
+ *         template.fork().sendArg(String.valueOf(id)).run(StandaloneProgram::workerRun);
  *     }
  * }
  * }</pre>
@@ -32,8 +32,7 @@ import dev.jfork.template.ForkTemplate;
  * template started before the program did anything. {@link ForkTemplate#capture()} starts a JVM
  * that reproduces this one (same {@code java}, class path, options and properties) with the classes
  * this program has loaded so far loaded and initialised in the same order: each worker finds
- * {@link Codec} initialised before its function runs. Reading the program's loaded classes needs
- * {@code --add-opens java.base/java.lang=ALL-UNNAMED} (or {@code -javaagent:fork-template.jar}).
+ * {@link Codec} initialised before its function runs. Neither needs a JVM option.
  */
 public final class StandaloneProgram {
     private StandaloneProgram() {}
@@ -74,7 +73,7 @@ public final class StandaloneProgram {
         for (int id = 1; id <= 10; id++) {
             Fork w = template.fork().sendArg(String.valueOf(id));
             workers.add(w);
-            started.add(w.run(StandaloneProgram.class.getName() + ".workerRun"));
+            started.add(w.run(StandaloneProgram::workerRun));
         }
         boolean ok = true;
         for (int i = 0; i < started.size(); i++) {

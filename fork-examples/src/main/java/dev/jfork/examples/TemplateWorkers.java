@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkArgs;
@@ -17,9 +18,9 @@ import dev.jfork.ForkExit;
  *
  * <pre>{@code
  * Fork template = Fork.exec()                        // a fresh JVM of your own
- *         .require("dev.jfork.examples.TemplateWorkers", "java.util.concurrent.ConcurrentHashMap");
+ *         .require(TemplateWorkers.class, ConcurrentHashMap.class);
  * for (int id = 1; id <= 10; id++) {
- *     template.fork().sendArg(String.valueOf(id)).run("dev.jfork.examples.TemplateWorkers.workerRun")
+ *     template.fork().sendArg(String.valueOf(id)).run(TemplateWorkers::workerRun)
  *             .thenAccept(workers::add);
  * }
  * }</pre>
@@ -45,14 +46,14 @@ public final class TemplateWorkers {
 
     /** Starts a template and {@code count} workers forked from it, collects their reports, waits for all exits. */
     public static Result start(int count) throws IOException {
-        Fork template = Fork.exec().require(TemplateWorkers.class.getName(), "java.util.concurrent.ConcurrentHashMap");
+        Fork template = Fork.exec().require(TemplateWorkers.class, ConcurrentHashMap.class);
         try {
             List<Fork> workers = new ArrayList<>();
             List<CompletableFuture<ForkChannel>> started = new ArrayList<>();
             for (int id = 1; id <= count; id++) {
                 Fork worker = template.fork().sendArg(String.valueOf(id));
                 workers.add(worker);
-                started.add(worker.run(TemplateWorkers.class.getName() + ".workerRun"));
+                started.add(worker.run(TemplateWorkers::workerRun));
             }
             List<String> reports = new ArrayList<>();
             for (CompletableFuture<ForkChannel> future : started) {

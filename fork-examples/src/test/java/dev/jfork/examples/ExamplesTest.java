@@ -115,4 +115,14 @@ class ExamplesTest {
         }
         org.junit.jupiter.api.Assertions.assertTrue(out.contains(": codec initialised in pid"), out);
     }
+
+    @Test
+    void jobQueuesRunThroughRpcAPoolAndAnExecutor() throws Exception {
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        JobQueues.demo(new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        String out = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(out.contains("rpc: repeat(Job[ab, 3]) = ababab"), out);
+        assertTrue(out.contains("pool: 20 jobs answered by worker pids"), out);
+        assertTrue(out.contains("executor: fib(20..23) = [6765, 10946, 17711, 28657]"), out);
+    }
 }

@@ -51,8 +51,11 @@ interface PoolRuntime {
 
     /** One worker process as the scheduler drives it. */
     interface Worker {
-        /** Sends a job; the future is its answer (it may be failed at once). */
-        CompletableFuture<Object> call(Object[] args);
+        /**
+         * Sends a job; the future is its answer (it may be failed at once). A non-null
+         * {@code resultType} is what the caller declared it expects: the worker may send it back.
+         */
+        CompletableFuture<Object> call(Object[] args, Class<?> resultType);
 
         /** Finishes the jobs it was sent, then exits. */
         void close();

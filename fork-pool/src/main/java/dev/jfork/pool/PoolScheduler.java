@@ -420,7 +420,7 @@ final class PoolScheduler {
             result = CompletableFuture.failedFuture(new CancellationException("the job ended before it was sent"));
         } else {
             try {
-                result = w.process.call(job.args);
+                result = w.process.call(job.args, job.resultType);
             } catch (RuntimeException e) {
                 result = CompletableFuture.failedFuture(e);
             }

@@ -69,8 +69,9 @@ final class RpcWorkers implements PoolRuntime {
         RpcClient client = Rpc.run(fork, o.function, rpc.build());
         return new Worker() {
             @Override
-            public CompletableFuture<Object> call(Object[] args) {
-                return client.call(args);
+            @SuppressWarnings("unchecked")
+            public CompletableFuture<Object> call(Object[] args, Class<?> resultType) {
+                return resultType == null ? client.call(args) : client.call((Class<Object>) resultType, args);
             }
 
             @Override

@@ -113,7 +113,7 @@ class PoolSchedulerTest {
         }
 
         @Override
-        public CompletableFuture<Object> call(Object[] a) {
+        public CompletableFuture<Object> call(Object[] a, Class<?> resultType) {
             CompletableFuture<Object> f = new CompletableFuture<>();
             if (terminated.isDone()) {
                 f.completeExceptionally(lost("gone"));

@@ -32,9 +32,13 @@ import dev.jfork.Fork;
  * loaders. Nothing of the program runs twice on exit either: no shutdown hook or destructor of the
  * program runs in the template, because nothing is copied.
  *
- * <p>Reading the program's loaded classes in order needs either the JVM option
- * {@code --add-opens java.base/java.lang=ALL-UNNAMED} or this module's jar as an agent
- * ({@code -javaagent:fork-template.jar}, which records the order as classes load).
+ * <p>It needs no JVM option and no agent: the program's loaded classes are read, in the order
+ * they were defined, from the JVM's own {@code VM.classloaders} diagnostic command (what
+ * {@code jcmd <pid> VM.classloaders show-classes=true} prints), asked in-process through the
+ * platform MBean server; nothing is printed. Only a runtime image without {@code jdk.management}
+ * lacks it; there, {@code --add-opens java.base/java.lang=ALL-UNNAMED} or this module's jar as an
+ * agent ({@code -javaagent:fork-template.jar}, which records the order as classes load) is used
+ * instead, and {@code capture()} says which one it needs.
  *
  * <p>The template's forks boot from a class-data archive of those classes (see
  * {@link dev.jfork.JvmSpec.Builder#classDataSharing(boolean)}), built once per configuration.
@@ -46,7 +50,8 @@ public final class ForkTemplate {
 
     /**
      * {@code -javaagent:fork-template.jar}: records the program's class loading order from the
-     * start, so that {@link #capture()} needs no {@code --add-opens java.base/java.lang}.
+     * start, for a runtime without the diagnostic command {@link #capture()} asks (it is used
+     * instead of the command wherever it is given).
      */
     public static void premain(String args, java.lang.instrument.Instrumentation inst) {
         LoadOrder.install(inst);

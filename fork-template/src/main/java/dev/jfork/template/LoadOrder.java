@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * The agent side of fork-template ({@code -javaagent:fork-template.jar}): records the order in
- * which the application class loader defines classes, from the start of the program, so that
- * {@link ForkTemplate#capture()} needs no {@code --add-opens}. It transforms nothing.
+ * which the application class loader defines classes, from the start of the program, for a runtime
+ * image without the diagnostic command {@link LoadedClasses} asks. It transforms nothing.
  */
 final class LoadOrder implements ClassFileTransformer {
     private static volatile Instrumentation instrumentation;

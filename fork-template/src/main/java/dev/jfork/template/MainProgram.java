@@ -100,8 +100,13 @@ final class MainProgram {
         if (recorded != null) {
             loaded.addAll(recorded);
         } else {
-            for (ClassLoader l : chain) {
-                loaded.addAll(loadedBy(l));
+            List<Class<?>> listed = LoadedClasses.of(chain);
+            if (listed != null) {
+                loaded.addAll(listed);
+            } else {
+                for (ClassLoader l : chain) {
+                    loaded.addAll(loadedBy(l));
+                }
             }
         }
         List<String> names = new ArrayList<>(loaded.size());
@@ -135,8 +140,8 @@ final class MainProgram {
     /**
      * {@code ClassLoader.classes}: the JVM records every class a loader defines there, in order. The
      * field is hidden from reflection (JDK 12+), but not from a private lookup, which needs
-     * {@code java.lang} opened to this module. Without that, the order recorded by this module's
-     * agent ({@code -javaagent:fork-template.jar}) is used.
+     * {@code java.lang} opened to this module: the last resort, for a JVM without the diagnostic
+     * command {@link LoadedClasses} asks (a runtime image without {@code jdk.management}).
      */
     @SuppressWarnings("unchecked")
     private static List<Class<?>> loadedBy(ClassLoader loader) {
@@ -146,8 +151,9 @@ final class MainProgram {
             VarHandle classes = lookup.findVarHandle(ClassLoader.class, "classes", ArrayList.class);
             list = classes.get(loader);
         } catch (IllegalAccessException | RuntimeException e) {
-            throw new IllegalStateException("ForkTemplate.capture() cannot see the classes this program has loaded; run it with "
-                    + "--add-opens java.base/java.lang=" + self() + " or -javaagent:<fork-template jar>", e);
+            throw new IllegalStateException("ForkTemplate.capture() cannot see the classes this program has loaded: this JVM has no"
+                    + " VM.classloaders diagnostic command (module jdk.management); run it with --add-opens java.base/java.lang="
+                    + self() + " or -javaagent:<fork-template jar>", e);
         } catch (NoSuchFieldException e) {
             throw new IllegalStateException("this JDK has no ClassLoader.classes; run with -javaagent:<fork-template jar>", e);
         }

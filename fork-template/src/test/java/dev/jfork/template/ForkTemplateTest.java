@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
+import dev.jfork.PlainJvm;
 import dev.jfork.TestSupport;
 
 /** A template that reproduces the main program, with its classes loaded and initialised in order. */
@@ -57,7 +59,7 @@ class ForkTemplateTest {
     void theAgentRecordsTheLoadOrderWithoutAddOpens(@TempDir Path tmp) throws Exception {
         List<String> cmd = TestSupport.javaCommand(a -> !a.contains("java.base/java.lang="));
         cmd.add("-javaagent:" + TestSupport.agentJar(tmp, ForkTemplate.class.getName()));
-        cmd.add(AgentTemplateProgram.class.getName());
+        cmd.add(CaptureProgram.class.getName());
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             assertEquals("first,second id=agent", out.readLine());
@@ -66,6 +68,27 @@ class ForkTemplateTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** No agent, no --add-opens: the loaded classes come from the JVM's diagnostic command, and nothing is printed. */
+    @Test
+    void captureNeedsNoJvmOption() throws Exception {
+        PlainJvm.Result r = PlainJvm.run(PlainJvm.thisJdk(), List.of(), CaptureProgram.class.getName(), "", "plain");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(List.of("first,second id=plain"), r.stdoutLines(), r.toString());
+        if (Runtime.version().feature() < 22) {
+            assertEquals("", r.stderr(), r.toString());
+        }
+    }
+
+    @Test
+    void captureOnJdk25WithOnlyNativeAccessPrintsNothing() throws Exception {
+        Path jdk = PlainJvm.jdk25().orElse(null);
+        assumeTrue(jdk != null, "no JDK 25 on this machine");
+        PlainJvm.Result r = PlainJvm.run(jdk, List.of("--enable-native-access=ALL-UNNAMED"), CaptureProgram.class.getName(), "", "jdk25");
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(List.of("first,second id=jdk25"), r.stdoutLines(), r.toString());
+        assertEquals("", r.stderr(), r.toString());
     }
 
     @Test

@@ -62,6 +62,8 @@ final class JnrBackend implements NativeBackend {
 
         int getrlimit(int resource, @Out long[] rlim);
 
+        int open(String path, int flags, int mode);
+
         int getsockopt(int fd, int level, int option, @Out int[] value, @In @Out int[] length);
 
         int getsockname(int fd, @Out byte[] addr, @In @Out int[] length);
@@ -211,6 +213,11 @@ final class JnrBackend implements NativeBackend {
     @Override
     public int getrlimit(int resource, long[] rlim) {
         return libc.getrlimit(resource, rlim);
+    }
+
+    @Override
+    public int open(String path, int flags, int mode) {
+        return libc.open(path, flags, mode);
     }
 
     @Override

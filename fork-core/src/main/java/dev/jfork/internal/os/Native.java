@@ -45,6 +45,17 @@ public final class Native {
     public static final int SO_TYPE = 3;
     public static final int SO_ACCEPTCONN = 30;
     public static final int SOCK_DGRAM = 2;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0x40;
+    public static final int O_EXCL = 0x80;
+    public static final int O_TRUNC = 0x200;
+    public static final int O_APPEND = 0x400;
+    public static final int O_DSYNC = 0x1000;
+    public static final int O_SYNC = 0x101000;
+    /** Differs by architecture: 0100000 on arm64, 0400000 on x86-64 and the generic ABI. */
+    public static final int O_NOFOLLOW = System.getProperty("os.arch", "").matches("aarch64|arm64|arm.*") ? 0x8000 : 0x20000;
     public static final int SIGKILL = 9;
 
     /** The backend: the JDK's foreign function API on JDK 22+ where it was built in, else jnr-ffi. */
@@ -302,6 +313,38 @@ public final class Native {
             }
             throw error("waitpid(" + pid + ")");
         }
+    }
+
+    /** Opens a file as open(2) does, close-on-exec; the descriptor is the caller's. */
+    public static int open(String path, int flags, int mode) throws IOException {
+        while (true) {
+            int fd = libc().open(path, flags | O_CLOEXEC, mode);
+            if (fd >= 0) {
+                return fd;
+            }
+            if (errno() != EINTR) {
+                throw error("open " + path);
+            }
+        }
+    }
+
+    /** An int socket option ({@code SOL_SOCKET}), or -1 if {@code fd} is not a socket. */
+    public static int socketOption(int fd, int option) {
+        int[] v = new int[1];
+        return libc().getsockoptInt(fd, SOL_SOCKET, option, v) == 0 ? v[0] : -1;
+    }
+
+    /**
+     * The socket's own address ({@code getsockname}) or its peer's ({@code getpeername}), as
+     * {@code sockaddr} bytes (the family, native-endian, in the first two); null if there is none.
+     */
+    public static byte[] socketAddress(int fd, boolean peer) {
+        byte[] addr = new byte[128];
+        int[] length = new int[1];
+        if (libc().sockname(fd, peer, addr, length) != 0) {
+            return null;
+        }
+        return java.util.Arrays.copyOf(addr, Math.min(addr.length, length[0]));
     }
 
     /** Sends a signal; returns false if the process does not exist any more. */

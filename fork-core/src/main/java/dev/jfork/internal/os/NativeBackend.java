@@ -43,6 +43,9 @@ interface NativeBackend {
     /** {@code getrlimit}: {@code rlim[0]} the soft, {@code rlim[1]} the hard limit. */
     int getrlimit(int resource, long[] rlim);
 
+    /** {@code open(path, flags, mode)}. */
+    int open(String path, int flags, int mode);
+
     /** {@code getsockopt} of an int option. */
     int getsockoptInt(int fd, int level, int option, int[] value);
 

@@ -65,6 +65,9 @@ final class FfmBackend implements NativeBackend {
     private static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle STRERROR = fn("strerror", ADDRESS, JAVA_INT);
     private static final MethodHandle GETRLIMIT = fn("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
     private static final MethodHandle GETSOCKOPT = fn("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle GETSOCKNAME = fn("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     private static final MethodHandle GETPEERNAME = fn("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
@@ -246,6 +249,15 @@ final class FfmBackend implements NativeBackend {
             rlim[0] = out.getAtIndex(JAVA_LONG, 0);
             rlim[1] = out.getAtIndex(JAVA_LONG, 1);
             return r;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int open(String path, int flags, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            return (int) OPEN.invokeExact(state(), a.allocateFrom(path), flags, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
