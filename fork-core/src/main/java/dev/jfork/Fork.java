@@ -83,6 +83,10 @@ public final class Fork implements AutoCloseable {
      * {@link #exec()} and kept for later calls; if it has died, a new one is started. Safe to call
      * from many threads at once. With a {@link TemplateProvider} (fork-early), a fork of its
      * template.
+     *
+     * @return the new process, ready to be prepared
+     * @throws ForkException if the default template has to be started and its JVM cannot be
+     *                       spawned
      */
     public static Fork create() {
         Fork provided = Provided.forkOfTemplate();
@@ -93,6 +97,9 @@ public final class Fork implements AutoCloseable {
      * A fresh JVM running the child server, configured like the current JVM ({@link JvmSpec#defaults()}).
      * After {@code ForkEarly.start()} (module fork-early), or with another {@link TemplateProvider},
      * this is a fork of that template instead, and no JVM is started by this program.
+     *
+     * @return the new process, ready to be prepared
+     * @throws ForkException if the JVM cannot be spawned
      */
     public static Fork exec() {
         Fork provided = Provided.forkOfTemplate();
@@ -103,6 +110,8 @@ public final class Fork implements AutoCloseable {
      * A fresh JVM running the child server, started with {@code spec}. The JVM is a direct child of
      * this one; {@link #pid()} and {@link #onExit()} are known at once.
      *
+     * @param spec how to start the JVM; its limits also apply to the forks of this process
+     * @return the new process, ready to be prepared
      * @throws ForkException if the JVM cannot be spawned (no such executable, for example); a JVM
      *                       that starts but fails to boot is reported by {@link #run}
      */
@@ -115,6 +124,10 @@ public final class Fork implements AutoCloseable {
      * at once (native layer, {@linkplain JvmSpec.Builder#spares(int) spares},
      * {@linkplain JvmSpec.Builder#classDataSharing(boolean) class-data archive}) rather than on
      * its first {@link #fork()}, while you are still preparing it.
+     *
+     * @param spec how to start the JVM; its limits also apply to the forks of the template
+     * @return the new template, ready to be prepared and then forked
+     * @throws ForkException if the JVM cannot be spawned
      */
     public static Fork newTemplate(JvmSpec spec) {
         return of(Launcher.exec(Objects.requireNonNull(spec, "spec"), LaunchLine.TEMPLATE));
@@ -124,6 +137,10 @@ public final class Fork implements AutoCloseable {
      * The shared default template used by {@link #create()} (starting it if needed); the
      * {@link TemplateProvider}'s template if there is one. Closing it is allowed: running processes
      * are unaffected and the next {@code create()} starts a new one. Dropping it does not close it.
+     *
+     * @return the template that {@code create()} forks from now
+     * @throws ForkException if the default template has to be started and its JVM cannot be
+     *                       spawned
      */
     public static Fork defaultTemplate() {
         Fork provided = Provided.template();
@@ -181,12 +198,24 @@ public final class Fork implements AutoCloseable {
      * A new process with a copy of everything this one was sent so far (classes required,
      * {@code eval} calls, arguments and descriptors, in order). This process stays usable and can
      * fork again; what is sent to either afterwards is its own.
+     *
+     * <p>If this process has died, the new one reports that from its {@link #run}.
+     *
+     * @return the new process, ready to be prepared further
+     * @throws IllegalStateException if this process was closed, run or handed over with
+     *                               {@link #toChannel()}
      */
     public Fork fork() {
         return of(link.fork());
     }
 
-    /** Loads and initialises classes in the process, in order. */
+    /**
+     * Loads and initialises classes in the process, in order. A class that cannot be found, loaded
+     * or initialised makes the process fail; {@link #run} reports it.
+     *
+     * @param classNames binary names of the classes, such as {@code "com.example.Worker"}
+     * @return this process, for chaining
+     */
     public Fork require(String... classNames) {
         for (String c : classNames) {
             Objects.requireNonNull(c, "class name");
@@ -198,6 +227,9 @@ public final class Fork implements AutoCloseable {
     /**
      * {@link #require(String...)} by class: the process loads and initialises the classes of these
      * names (its own copies: nothing of this JVM's classes travels), in order.
+     *
+     * @param classes the classes whose names are sent
+     * @return this process, for chaining
      */
     public Fork require(Class<?>... classes) {
         String[] names = new String[classes.length];
@@ -212,6 +244,9 @@ public final class Fork implements AutoCloseable {
      * class that cannot be found, loaded or initialised is skipped (the process notes it on its
      * stderr) instead of failing the process. Meant for warming a template with a list of classes
      * that may not all be meant for it, such as everything a program has loaded so far.
+     *
+     * @param classNames binary names of the classes, such as {@code "com.example.Worker"}
+     * @return this process, for chaining
      */
     public Fork preload(String... classNames) {
         for (String c : classNames) {
@@ -230,6 +265,10 @@ public final class Fork implements AutoCloseable {
      *
      * <p>Forks of this process call it again (that is how they reach the same state), so it should
      * only change the state of its own JVM.
+     *
+     * @param method the static method, {@code "pkg.Cls.method"} or {@code "pkg.Cls::method"}
+     * @param args   the strings passed to a method that takes {@code String...}
+     * @return this process, for chaining
      */
     public Fork eval(String method, String... args) {
         List<String> command = new ArrayList<>(args.length + 1);
@@ -241,7 +280,12 @@ public final class Fork implements AutoCloseable {
         return this;
     }
 
-    /** Appends string arguments for the run function. */
+    /**
+     * Appends string arguments for the run function.
+     *
+     * @param args the arguments, each one argument of its own
+     * @return this process, for chaining
+     */
     public Fork sendArg(String... args) {
         for (String a : args) {
             Objects.requireNonNull(a, "argument");
@@ -250,7 +294,12 @@ public final class Fork implements AutoCloseable {
         return this;
     }
 
-    /** Appends byte-array arguments for the run function (each array is one argument, copied now). */
+    /**
+     * Appends byte-array arguments for the run function (each array is one argument, copied now).
+     *
+     * @param args the arguments
+     * @return this process, for chaining
+     */
     public Fork sendArg(byte[]... args) {
         for (byte[] a : args) {
             link.send(Protocol.ARG_BYTES, Objects.requireNonNull(a, "argument").clone());
@@ -262,6 +311,8 @@ public final class Fork implements AutoCloseable {
      * Appends a descriptor argument. It is duplicated now, so the caller may close its own right
      * away; the child receives the same open file description (shared offset and flags).
      *
+     * @param fd a descriptor number of this process
+     * @return this process, for chaining
      * @throws IllegalArgumentException if {@code fd} is not open
      */
     public Fork sendFd(int fd) {
@@ -276,6 +327,8 @@ public final class Fork implements AutoCloseable {
      * number); without it, open the file with {@link #sendFd(Path, OpenOption...)} or pass the
      * number with {@link #sendFd(int)}.
      *
+     * @param fd the descriptor to send; it is duplicated, so the caller may close its own
+     * @return this process, for chaining
      * @throws IllegalArgumentException if it is closed, or its number cannot be read (the message
      *     names the option)
      */
@@ -303,6 +356,9 @@ public final class Fork implements AutoCloseable {
      * }
      * }</pre>
      *
+     * @param channel the channel whose descriptor is sent; it is duplicated, so the caller may
+     *                close its own
+     * @return this process, for chaining
      * @throws IllegalArgumentException if it is closed, not bound yet, or of a kind that cannot be
      *     passed on this JVM (the message says what to do)
      */
@@ -319,6 +375,12 @@ public final class Fork implements AutoCloseable {
      * on any other file where {@code --add-opens java.base/java.io=ALL-UNNAMED} is given (else
      * use {@link #sendFd(Path, OpenOption...)}); a {@link Channel} as
      * {@link #sendFd(Channel)}.
+     *
+     * @param stream the stream (or channel) whose descriptor is sent; it is duplicated, so the
+     *               caller may close its own
+     * @return this process, for chaining
+     * @throws IllegalArgumentException if it is closed, or of a kind whose descriptor cannot be
+     *     read on this JVM (the message says what to do)
      */
     public Fork sendFd(Closeable stream) {
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(stream), stream)});
@@ -333,6 +395,9 @@ public final class Fork implements AutoCloseable {
      * do there (a created file gets mode 0666 less the umask). This process keeps no descriptor of
      * its own: the child's is the only one.
      *
+     * @param path    the file to open
+     * @param options how to open it
+     * @return this process, for chaining
      * @throws IllegalArgumentException if the file cannot be opened (the message has the reason)
      *     or an option is not one of those
      */
@@ -352,6 +417,11 @@ public final class Fork implements AutoCloseable {
      *
      * <p>After {@code run}, this object is spent: further preparation throws
      * {@link IllegalStateException}.
+     *
+     * @param function the static method, {@code "pkg.Cls.function"} or {@code "pkg.Cls::function"}
+     * @return a future of the parent's end of the communication socket
+     * @throws IllegalStateException if this process was closed, run or handed over with
+     *                               {@link #toChannel()}
      */
     public CompletableFuture<ForkChannel> run(String function) {
         return link.run(Objects.requireNonNull(function, "function"));
@@ -361,6 +431,8 @@ public final class Fork implements AutoCloseable {
      * {@link #run(String)} with the function as a method reference the compiler checks:
      * {@code fork.run(Worker::run)} for {@code public static void run(ForkChannel, ForkArgs)}.
      *
+     * @param function a method reference to the static run function
+     * @return a future of the parent's end of the communication socket
      * @throws IllegalArgumentException if {@code function} is a lambda, or a reference to an
      *                                  instance method or one that captures a value: only a
      *                                  static method's name can reach the child
@@ -376,6 +448,8 @@ public final class Fork implements AutoCloseable {
      * {@link JvmSpec.Builder#exitTimeout(java.time.Duration) exitTimeout}, and is empty if the process
      * could not be started, is not known by then, or was adopted with {@link #fromFd(int)}. Use
      * {@link #pidNow()} where waiting is not wanted (in a callback, a log line).
+     *
+     * @return the process id, or empty if it is not known
      */
     public OptionalLong pid() {
         try {
@@ -389,7 +463,11 @@ public final class Fork implements AutoCloseable {
         }
     }
 
-    /** The process id if it is known now (see {@link #pid()}); never waits. */
+    /**
+     * The process id if it is known now (see {@link #pid()}); never waits.
+     *
+     * @return the process id, or empty if it is not known yet or will never be
+     */
     public OptionalLong pidNow() {
         Long p = link.pid().getNow(null);
         return p != null && p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
@@ -408,6 +486,8 @@ public final class Fork implements AutoCloseable {
     /**
      * Whether this process can still be prepared or forked: not closed, not run, not handed over,
      * and not known to have ended.
+     *
+     * @return true if this process is still being prepared and has not been seen to end
      */
     public boolean isAlive() {
         return link.isAlive();
@@ -416,7 +496,10 @@ public final class Fork implements AutoCloseable {
     /**
      * How the process ended, as soon as it has been reaped (by this JVM for direct children, by the
      * template otherwise). If the template was closed before its fork ended, the fork's end is still
-     * observed, but its exit status is unknown.
+     * observed, but its exit status is unknown ({@link ForkExit#unknown(String)}).
+     *
+     * @return a new future of the process's end, each call its own copy; it fails for a process
+     *         adopted with {@link #fromFd(int)}
      */
     public CompletableFuture<ForkExit> onExit() {
         return link.exit().copy();
@@ -427,6 +510,8 @@ public final class Fork implements AutoCloseable {
      * of them, oldest first), once its stderr has reached end of stream: normally when it has
      * exited. Empty for a process adopted with {@link #fromFd(int)}. For reports about a process
      * that died after {@link #run}, where no {@link ForkException} tells.
+     *
+     * @return a new future of the last stderr lines, each call its own copy
      */
     public CompletableFuture<List<String>> stderrTail() {
         return link.stderrLines().copy();
@@ -450,8 +535,11 @@ public final class Fork implements AutoCloseable {
      * another program (send it with {@link #sendFd(Channel)}), continues with {@link #fromFd(int)}.
      * This object is spent afterwards.
      *
+     * @return the control socket, which now belongs to the caller
      * @throws IllegalStateException if the process was forked from (its forks report on this
-     *                               socket) or run
+     *                               socket), run or closed
+     * @throws ForkException         if the process could not be started, or died before
+     *                               everything sent to it was written
      */
     public ForkChannel toChannel() {
         return link.detach();
@@ -461,6 +549,9 @@ public final class Fork implements AutoCloseable {
      * Continues preparing a process from a control socket handed over with {@link #toChannel()}
      * (AnyEvent::Fork's {@code new_from_fh}). The descriptor now belongs to the new object. Its
      * {@link #pid()} is empty and its {@link #onExit()} fails: this program did not start it.
+     *
+     * @param fd the descriptor of the control socket, in this process
+     * @return the process, ready to be prepared further
      */
     public static Fork fromFd(int fd) {
         return of(ProcessLink.adopt(fd));

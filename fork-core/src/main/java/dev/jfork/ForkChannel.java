@@ -19,15 +19,25 @@ import java.nio.channels.ByteChannel;
  * stream.
  */
 public interface ForkChannel extends ByteChannel {
-    /** A stream reading this channel (not buffered; wrap it for small reads). */
+    /**
+     * A stream reading this channel (not buffered; wrap it for small reads).
+     *
+     * @return an input stream on this channel; closing it closes the channel
+     */
     InputStream inputStream();
 
-    /** A stream writing this channel (not buffered; wrap it for small writes). */
+    /**
+     * A stream writing this channel (not buffered; wrap it for small writes).
+     *
+     * @return an output stream on this channel; closing it closes the channel
+     */
     OutputStream outputStream();
 
     /**
      * The descriptor number of this end in the current process (for passing it on with
      * {@link Fork#sendFd(java.nio.channels.Channel)} or to native code).
+     *
+     * @return the descriptor number
      */
     int fd();
 }

@@ -11,8 +11,10 @@ import java.util.Optional;
 public class ForkException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The error report the child sent, or null. */
     private final String childError;
     private final transient ForkExit exit;
+    /** The last lines the process wrote to standard error, oldest first; never null. */
     private final List<String> stderrTail;
 
     /**
@@ -22,6 +24,7 @@ public class ForkException extends RuntimeException {
      * @param childError the error report the child sent, or null
      * @param exit       how the process ended, or null
      * @param stderrTail its last stderr lines (oldest first), or null
+     * @param cause      the exception behind the failure, or null
      */
     public ForkException(String what, String childError, ForkExit exit, List<String> stderrTail, Throwable cause) {
         super(message(what, childError, exit, stderrTail), cause);
@@ -47,17 +50,29 @@ public class ForkException extends RuntimeException {
         return b.toString();
     }
 
-    /** The error report the child sent (exception and stack trace), if it sent one. */
+    /**
+     * The error report the child sent (exception and stack trace), if it sent one.
+     *
+     * @return the report, or empty
+     */
     public Optional<String> childError() {
         return Optional.ofNullable(childError);
     }
 
-    /** How the process ended, if it has ended and this program learned how. */
+    /**
+     * How the process ended, if it has ended and this program learned how.
+     *
+     * @return how it ended, or empty (also after deserialization: the exit is not serialized)
+     */
     public Optional<ForkExit> exit() {
         return Optional.ofNullable(exit);
     }
 
-    /** The last lines the process wrote to standard error (oldest first). */
+    /**
+     * The last lines the process wrote to standard error (oldest first).
+     *
+     * @return the lines (unmodifiable), empty if none are known
+     */
     public List<String> stderrTail() {
         return stderrTail;
     }

@@ -20,7 +20,13 @@ public final class ForkExit {
         this.unknownReason = unknownReason;
     }
 
-    /** A process that exited with {@code code} (0-255). */
+    /**
+     * A process that exited with {@code code} (0-255).
+     *
+     * @param code the exit code
+     * @return the end of such a process
+     * @throws IllegalArgumentException if {@code code} is not in 0-255
+     */
     public static ForkExit exited(int code) {
         if (code < 0 || code > 255) {
             throw new IllegalArgumentException("exit code out of range: " + code);
@@ -28,7 +34,13 @@ public final class ForkExit {
         return new ForkExit(code, -1, null);
     }
 
-    /** A process killed by {@code signal}. */
+    /**
+     * A process killed by {@code signal}.
+     *
+     * @param signal the number of the signal, such as 9 for {@code SIGKILL}
+     * @return the end of such a process
+     * @throws IllegalArgumentException if {@code signal} is not positive
+     */
     public static ForkExit killed(int signal) {
         if (signal <= 0) {
             throw new IllegalArgumentException("not a signal: " + signal);
@@ -36,27 +48,49 @@ public final class ForkExit {
         return new ForkExit(-1, signal, null);
     }
 
-    /** The end of a process whose status nobody who could tell reported (e.g. its template was closed first). */
+    /**
+     * The end of a process whose status nobody who could tell reported (e.g. its template was closed first).
+     *
+     * @param reason why the status is unknown, shown by {@link #toString()}
+     * @return the end of such a process
+     */
     public static ForkExit unknown(String reason) {
         return new ForkExit(-1, -1, Objects.requireNonNull(reason, "reason"));
     }
 
-    /** The exit code, if the process exited normally. */
+    /**
+     * The exit code, if the process exited normally.
+     *
+     * @return the exit code (0-255), or empty if it was killed or its status is unknown
+     */
     public OptionalInt exitCode() {
         return code >= 0 ? OptionalInt.of(code) : OptionalInt.empty();
     }
 
-    /** The signal that killed the process, if one did. */
+    /**
+     * The signal that killed the process, if one did.
+     *
+     * @return the signal number, or empty if it exited or its status is unknown
+     */
     public OptionalInt signal() {
         return signal > 0 ? OptionalInt.of(signal) : OptionalInt.empty();
     }
 
-    /** True if the process exited with code 0. */
+    /**
+     * True if the process exited with code 0.
+     *
+     * @return true for exit code 0; false for any other code, a signal or an unknown status
+     */
     public boolean isSuccess() {
         return code == 0;
     }
 
-    /** Linux name of a signal number, such as {@code SIGKILL} for 9. */
+    /**
+     * Linux name of a signal number, such as {@code SIGKILL} for 9.
+     *
+     * @param signal the signal number
+     * @return its name, or {@code "SIG"} followed by the number if Linux has no name for it
+     */
     public static String signalName(int signal) {
         return signal > 0 && signal < SIGNALS.length ? SIGNALS[signal] : "SIG" + signal;
     }

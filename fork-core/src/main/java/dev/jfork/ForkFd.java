@@ -11,13 +11,25 @@ import java.nio.channels.Channel;
  * connections from the same queue.
  */
 public interface ForkFd extends Channel {
-    /** The descriptor number in this process. */
+    /**
+     * The descriptor number in this process.
+     *
+     * @return the descriptor number
+     */
     int intValue();
 
-    /** A stream reading the descriptor. Closing it closes the descriptor. */
+    /**
+     * A stream reading the descriptor. Closing it closes the descriptor.
+     *
+     * @return a new unbuffered input stream on the descriptor
+     */
     InputStream inputStream();
 
-    /** A stream writing the descriptor. Closing it closes the descriptor. */
+    /**
+     * A stream writing the descriptor. Closing it closes the descriptor.
+     *
+     * @return a new unbuffered output stream on the descriptor
+     */
     OutputStream outputStream();
 
     /**

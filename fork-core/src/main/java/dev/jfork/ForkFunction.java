@@ -13,6 +13,12 @@ import java.io.Serializable;
  */
 @FunctionalInterface
 public interface ForkFunction extends Serializable {
-    /** The function, as the child calls it: with its end of the channel and its arguments. */
+    /**
+     * The function, as the child calls it: with its end of the channel and its arguments.
+     *
+     * @param channel the child's end of the communication socket
+     * @param args    the arguments the process was sent
+     * @throws Exception anything; the child prints it to its stderr and exits with status 70
+     */
     void run(ForkChannel channel, ForkArgs args) throws Exception;
 }

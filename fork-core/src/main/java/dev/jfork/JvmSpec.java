@@ -94,97 +94,173 @@ public final class JvmSpec {
         this.discardStderr = b.discardStderr;
     }
 
-    /** A spec that reproduces the current JVM. */
+    /**
+     * A spec that reproduces the current JVM.
+     *
+     * @return a spec with every value at its default
+     */
     public static JvmSpec defaults() {
         return builder().build();
     }
 
-    /** A builder that starts from {@link #defaults()}. */
+    /**
+     * A builder that starts from {@link #defaults()}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from this spec. */
+    /**
+     * A builder that starts from this spec.
+     *
+     * @return a new builder holding the values of this spec
+     */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
-    /** The {@code java} executable. */
+    /**
+     * The {@code java} executable.
+     *
+     * @return the path of the {@code java} executable
+     */
     public Path java() {
         return java;
     }
 
-    /** Class path entries, in order. */
+    /**
+     * Class path entries, in order.
+     *
+     * @return the class path entries (unmodifiable)
+     */
     public List<String> classPath() {
         return classPath;
     }
 
-    /** JVM options, in order, before jfork's own. */
+    /**
+     * JVM options, in order, before jfork's own.
+     *
+     * @return the JVM options (unmodifiable)
+     */
     public List<String> jvmOptions() {
         return jvmOptions;
     }
 
-    /** System properties passed as {@code -Dname=value}. */
+    /**
+     * System properties passed as {@code -Dname=value}.
+     *
+     * @return the system properties by name (unmodifiable)
+     */
     public Map<String, String> systemProperties() {
         return systemProperties;
     }
 
-    /** The complete environment of the child. */
+    /**
+     * The complete environment of the child.
+     *
+     * @return the environment variables by name (unmodifiable)
+     */
     public Map<String, String> environment() {
         return environment;
     }
 
-    /** The child's working directory; null means the current one. */
+    /**
+     * The child's working directory; null means the current one.
+     *
+     * @return the absolute working directory, or null
+     */
     public Path workingDirectory() {
         return workingDirectory;
     }
 
-    /** How many of the last stderr lines a {@link ForkException} quotes. */
+    /**
+     * How many of the last stderr lines a {@link ForkException} quotes.
+     *
+     * @return the number of lines, 0 or more
+     */
     public int stderrLines() {
         return stderrLines;
     }
 
-    /** How long a closed or failed process may take to exit before it is killed. */
+    /**
+     * How long a closed or failed process may take to exit before it is killed.
+     *
+     * @return the timeout, not negative
+     */
     public Duration exitTimeout() {
         return exitTimeout;
     }
 
-    /** The largest command frame (and so the largest single argument) a process accepts. */
+    /**
+     * The largest command frame (and so the largest single argument) a process accepts.
+     *
+     * @return the size limit in bytes, at least 1024
+     */
     public int maxFrameSize() {
         return maxFrameSize;
     }
 
-    /** How many ready forks a process of this spec keeps once it is used as a template. */
+    /**
+     * How many ready forks a process of this spec keeps once it is used as a template.
+     *
+     * @return the number of spares; 0 means none
+     */
     public int spares() {
         return spares;
     }
 
-    /** How long a template waits after handing over a spare before it starts a replacement. */
+    /**
+     * How long a template waits after handing over a spare before it starts a replacement.
+     *
+     * @return the delay, not negative
+     */
     public Duration spareDelay() {
         return spareDelay;
     }
 
-    /** Whether the forks of a template boot from a class-data archive. */
+    /**
+     * Whether the forks of a template boot from a class-data archive.
+     *
+     * @return true if class-data archives are used (see {@link Builder#classDataSharing(boolean)})
+     */
     public boolean classDataSharing() {
         return classDataSharing;
     }
 
-    /** Whether class-data archives are mapped at the address they were built for (see the builder). */
+    /**
+     * Whether class-data archives are mapped at the address they were built for (see the builder).
+     *
+     * @return true if {@link Builder#fixedArchiveAddress(boolean)} is on
+     */
     public boolean fixedArchiveAddress() {
         return fixedArchiveAddress;
     }
 
-    /** Whether jfork adds its lean start-up flags to the child's command line (see the builder). */
+    /**
+     * Whether jfork adds its lean start-up flags to the child's command line (see the builder).
+     *
+     * @return true if {@link Builder#leanFlags(boolean)} is on
+     */
     public boolean leanFlags() {
         return leanFlags;
     }
 
-    /** Where class-data archives are cached. */
+    /**
+     * Where class-data archives are cached.
+     *
+     * @return the absolute path of the cache directory
+     */
     public Path cacheDirectory() {
         return cacheDirectory;
     }
 
-    /** How long an unused class-data archive stays in the cache directory. */
+    /**
+     * How long an unused class-data archive stays in the cache directory.
+     *
+     * @return the maximum age, not negative
+     */
     public Duration cacheMaxAge() {
         return cacheMaxAge;
     }
@@ -192,6 +268,8 @@ public final class JvmSpec {
     /**
      * Where the children's stderr is copied now: the stream set with {@link Builder#stderr}, else
      * {@code System.err} as it is at the time of the call; null with {@link Builder#discardStderr()}.
+     *
+     * @return the stream to copy to, or null if the children's stderr is discarded
      */
     public OutputStream stderrSink() {
         return discardStderr ? null : stderr != null ? stderr : System.err;
@@ -254,52 +332,94 @@ public final class JvmSpec {
             this.discardStderr = s.discardStderr;
         }
 
-        /** The {@code java} executable to run (an absolute path). */
+        /**
+         * The {@code java} executable to run (an absolute path).
+         *
+         * @param java the executable; a relative path is made absolute against the current directory
+         * @return this builder, for chaining
+         */
         public Builder java(Path java) {
             this.java = Objects.requireNonNull(java, "java").toAbsolutePath();
             return this;
         }
 
-        /** Replaces the class path. jfork's own jars are added if missing, so the child can boot. */
+        /**
+         * Replaces the class path. jfork's own jars are added if missing, so the child can boot.
+         *
+         * @param entries the new class path entries, in order
+         * @return this builder, for chaining
+         */
         public Builder classPath(List<String> entries) {
             classPath.clear();
             classPath.addAll(entries);
             return this;
         }
 
-        /** Appends class path entries. */
+        /**
+         * Appends class path entries.
+         *
+         * @param entries the entries to add after the current ones
+         * @return this builder, for chaining
+         */
         public Builder addClassPath(String... entries) {
             Collections.addAll(classPath, entries);
             return this;
         }
 
-        /** Replaces the JVM options (the defaults copied from the current JVM included). */
+        /**
+         * Replaces the JVM options (the defaults copied from the current JVM included).
+         *
+         * @param options the new JVM options, in order
+         * @return this builder, for chaining
+         */
         public Builder jvmOptions(List<String> options) {
             jvmOptions.clear();
             jvmOptions.addAll(options);
             return this;
         }
 
-        /** Appends JVM options, such as {@code -Xmx256m}. */
+        /**
+         * Appends JVM options, such as {@code -Xmx256m}.
+         *
+         * @param options the options to add after the current ones
+         * @return this builder, for chaining
+         */
         public Builder jvmOptions(String... options) {
             Collections.addAll(jvmOptions, options);
             return this;
         }
 
-        /** Sets a system property of the child. */
+        /**
+         * Sets a system property of the child.
+         *
+         * @param name  the property name, not null
+         * @param value its value, not null
+         * @return this builder, for chaining
+         */
         public Builder systemProperty(String name, String value) {
             systemProperties.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
             return this;
         }
 
-        /** Replaces the whole environment of the child (the default is a copy of the current one). */
+        /**
+         * Replaces the whole environment of the child (the default is a copy of the current one).
+         *
+         * @param env the variables by name; copied
+         * @return this builder, for chaining
+         */
         public Builder environment(Map<String, String> env) {
             environment.clear();
             environment.putAll(env);
             return this;
         }
 
-        /** Sets (or, with a null value, removes) one environment variable of the child. */
+        /**
+         * Sets (or, with a null value, removes) one environment variable of the child.
+         *
+         * @param name  the variable's name
+         * @param value its value, or null to remove it
+         * @return this builder, for chaining
+         */
         public Builder env(String name, String value) {
             if (value == null) {
                 environment.remove(name);
@@ -309,7 +429,12 @@ public final class JvmSpec {
             return this;
         }
 
-        /** The child's working directory (default: the current one). */
+        /**
+         * The child's working directory (default: the current one).
+         *
+         * @param dir the directory, made absolute against the current one; null for the current one
+         * @return this builder, for chaining
+         */
         public Builder workingDirectory(Path dir) {
             this.workingDirectory = dir == null ? null : dir.toAbsolutePath();
             return this;
@@ -319,6 +444,9 @@ public final class JvmSpec {
          * How many of a child's last stderr lines a {@link ForkException} quotes (default
          * {@value JvmSpec#DEFAULT_STDERR_LINES}; lines longer than 2000 characters are cut in the
          * quote, not in the copy).
+         *
+         * @param lines the number of lines, 0 for none
+         * @return this builder, for chaining
          */
         public Builder stderrLines(int lines) {
             if (lines < 0) {
@@ -331,6 +459,9 @@ public final class JvmSpec {
         /**
          * How long a process that was closed before {@code run}, or that failed, may take to exit
          * before jfork kills it with SIGKILL (default 10 s).
+         *
+         * @param timeout the time to wait, not negative
+         * @return this builder, for chaining
          */
         public Builder exitTimeout(Duration timeout) {
             if (timeout.isNegative()) {
@@ -344,6 +475,9 @@ public final class JvmSpec {
          * The largest command a process accepts, in bytes (default 64 MiB). A larger
          * {@code sendArg} fails at once in the caller; a larger frame arriving at a child is a
          * protocol error there.
+         *
+         * @param bytes the limit in bytes, at least 1024
+         * @return this builder, for chaining
          */
         public Builder maxFrameSize(int bytes) {
             if (bytes < 1024) {
@@ -363,6 +497,9 @@ public final class JvmSpec {
          * template. If three spares in a row end before they are used (the template's preparation
          * fails in a fresh JVM, say), the template stops keeping spares. The default template ({@link Fork#create()}) starts its spares at once, other
          * processes on their first fork.
+         *
+         * @param spares the number of spares, 0 or more
+         * @return this builder, for chaining
          */
         public Builder spares(int spares) {
             if (spares < 0) {
@@ -380,6 +517,9 @@ public final class JvmSpec {
          * parent while they exchange the first frames, which on two vCPUs made a hand-over take
          * 2.6-4.7 ms instead of 1.4-2.4 ms (fork-bench, FastForkBench). Every hand-over restarts
          * the wait, so a burst of forks is not slowed by replacements being started in between.
+         *
+         * @param delay the delay, not negative
+         * @return this builder, for chaining
          */
         public Builder spareDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
@@ -402,6 +542,9 @@ public final class JvmSpec {
          * on the class path (an IDE or build output folder) there is no archive. A stale or
          * unusable archive is logged once and ignored; it never makes a fork fail. The training
          * JVM only loads the required classes (no {@code eval}) and is abandoned after 2 minutes.
+         *
+         * @param enabled true to use class-data archives
+         * @return this builder, for chaining
          */
         public Builder classDataSharing(boolean enabled) {
             this.classDataSharing = enabled;
@@ -422,6 +565,9 @@ public final class JvmSpec {
          * the {@linkplain #jvmOptions(String...) JVM options} (so an explicit
          * {@code ArchiveRelocationMode} there wins). If the address is taken the JVM relocates as
          * usual: never a failure.
+         *
+         * @param fixed true to map archives at their own address
+         * @return this builder, for chaining
          */
         public Builder fixedArchiveAddress(boolean fixed) {
             this.fixedArchiveAddress = fixed;
@@ -445,6 +591,9 @@ public final class JvmSpec {
          * flag saves 10-15 ms of CPU per child (a JDK 25 fork 42 instead of 55 ms; sustained forks
          * per second 1.12x instead of 0.89x a bare JVM, fork-bench) but makes every later
          * reflective call in the child ~18x slower (110 instead of 6 ns), so it is not a default.
+         *
+         * @param lean true to add the flags
+         * @return this builder, for chaining
          */
         public Builder leanFlags(boolean lean) {
             this.leanFlags = lean;
@@ -454,6 +603,9 @@ public final class JvmSpec {
         /**
          * Where class-data archives are kept (default {@code $XDG_CACHE_HOME/jfork/archives}, or
          * {@code ~/.cache/jfork/archives}); created with owner-only permissions.
+         *
+         * @param dir the directory, made absolute against the current one
+         * @return this builder, for chaining
          */
         public Builder cacheDirectory(Path dir) {
             this.cacheDirectory = Objects.requireNonNull(dir, "dir").toAbsolutePath();
@@ -467,6 +619,9 @@ public final class JvmSpec {
          * without this the cache would grow by an archive (6-17 MB) per build. An archive counts
          * as used when it is built, found by a template or mapped by a JVM; old ones are deleted
          * when this program starts its first process that may use the directory.
+         *
+         * @param maxAge the longest time an archive may go unused, not negative
+         * @return this builder, for chaining
          */
         public Builder cacheMaxAge(Duration maxAge) {
             Objects.requireNonNull(maxAge, "maxAge");
@@ -480,6 +635,9 @@ public final class JvmSpec {
         /**
          * Where the children's standard error is copied (default: {@code System.err} as it is when
          * the bytes arrive). The last lines are kept for error reports either way.
+         *
+         * @param sink the stream the children's stderr is written to
+         * @return this builder, for chaining
          */
         public Builder stderr(OutputStream sink) {
             this.stderr = Objects.requireNonNull(sink, "sink");
@@ -487,13 +645,23 @@ public final class JvmSpec {
             return this;
         }
 
-        /** Do not copy the children's standard error anywhere (the last lines are still kept). */
+        /**
+         * Do not copy the children's standard error anywhere (the last lines are still kept).
+         *
+         * @return this builder, for chaining
+         */
         public Builder discardStderr() {
             this.stderr = null;
             this.discardStderr = true;
             return this;
         }
 
+        /**
+         * The spec with the values set so far. The builder stays usable; later changes do not
+         * affect the spec.
+         *
+         * @return a new spec
+         */
         public JvmSpec build() {
             return new JvmSpec(this);
         }

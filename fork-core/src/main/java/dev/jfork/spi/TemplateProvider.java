@@ -17,6 +17,8 @@ public interface TemplateProvider {
      * The template to fork from now, or empty (then jfork starts JVMs itself). Called on every
      * {@code exec()} and {@code create()}: it must be quick and must not throw. It may wait for a
      * template that is being started.
+     *
+     * @return the template, or empty if this provider has none to offer now
      */
     Optional<Fork> template();
 }

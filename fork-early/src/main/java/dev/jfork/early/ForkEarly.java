@@ -77,6 +77,7 @@ public final class ForkEarly {
     /**
      * The early template (waiting for it to be spawned), with its pid.
      *
+     * @return the early template
      * @throws IllegalStateException if {@link #start()} was not called
      * @throws dev.jfork.ForkException if it could not be started
      */
@@ -91,12 +92,21 @@ public final class ForkEarly {
         return f.join();
     }
 
-    /** {@code -javaagent:fork-early.jar}: starts the early template before {@code main}. */
+    /**
+     * {@code -javaagent:fork-early.jar}: starts the early template before {@code main}.
+     *
+     * @param args the agent's options (after {@code =}), ignored
+     * @param inst the JVM's instrumentation, not used
+     */
     public static void premain(String args, Instrumentation inst) {
         start();
     }
 
-    /** {@code -javaagent:fork-early.jar}: starts the early template before {@code main}. */
+    /**
+     * {@code -javaagent:fork-early.jar}: starts the early template before {@code main}.
+     *
+     * @param args the agent's options (after {@code =}), ignored
+     */
     public static void premain(String args) {
         start();
     }

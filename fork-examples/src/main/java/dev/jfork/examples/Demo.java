@@ -30,6 +30,11 @@ public final class Demo {
             new Step("StandaloneProgram: early template first, the program itself as template, 10 workers",
                     StandaloneProgram::demo));
 
+    /**
+     * Runs every example, prints the summary and exits with 0 if all passed, 1 otherwise.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         PrintStream out = System.out;
         List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();

@@ -62,7 +62,13 @@ public final class FasterForkExec {
     /** What the program wrote to its stdout (the file) and stderr (the socket), and how it ended. */
     public record Result(long pid, String stdout, String stderr, ForkExit exit) {}
 
-    /** Runs {@code command} (an absolute path and its arguments) with stdout to a temporary file and stderr to us. */
+    /**
+     * Runs {@code command} (an absolute path and its arguments) with stdout to a temporary file and stderr to us.
+     *
+     * @param command the program's absolute path, then its arguments
+     * @return the program's pid, what it wrote to stdout and stderr, and its exit status
+     * @throws IOException if the temporary file cannot be created or read, or reading the channel fails
+     */
     public static Result exec(List<String> command) throws IOException {
         Path log = Files.createTempFile("jfork-exec-", ".log");
         try {
@@ -85,6 +91,11 @@ public final class FasterForkExec {
      * The helper, run in the new process: argument 0 is the output file, the rest is the command.
      * Does not return unless {@code execv} fails; then it throws, the message goes to the redirected
      * stderr (the parent's channel) and the process exits with status 70.
+     *
+     * @param parent this process's end of the channel; it becomes the program's stderr
+     * @param args   argument 0 the output file's descriptor (it becomes the program's stdout),
+     *               arguments 1.. the program's absolute path and its arguments
+     * @throws IllegalStateException if {@code dup2} or {@code execv} fails
      */
     public static void execWithRedirects(ForkChannel parent, ForkArgs args) {
         String[] command = new String[args.size() - 1];
@@ -126,7 +137,14 @@ public final class FasterForkExec {
         }
     }
 
-    /** Runs {@code /bin/echo hi} and prints what came back. */
+    /**
+     * Runs {@code /bin/echo hi} and prints what came back; then a shell command that writes to both
+     * streams and exits with 3.
+     *
+     * @param out where to print what happened
+     * @throws IOException           if a program's output cannot be read
+     * @throws IllegalStateException if a program did not write or exit as expected
+     */
     public static void demo(PrintStream out) throws IOException {
         Result r = exec(List.of("/bin/echo", "hi"));
         out.println("ran /bin/echo hi as pid " + r.pid() + " (a fork of the default template, exec'd): " + r.exit());
@@ -148,6 +166,13 @@ public final class FasterForkExec {
         return s.isEmpty() ? "(empty)" : "\"" + s.replace("\n", "\\n") + "\"";
     }
 
+    /**
+     * Runs the example on its own and exits with 0 if it got what it expected, 1 otherwise; the
+     * shared default template is closed at the end.
+     *
+     * @param args ignored
+     * @throws Exception never: a failure is printed and sets the exit status
+     */
     public static void main(String[] args) throws Exception {
         Examples.main(FasterForkExec::demo, true);
     }

@@ -58,7 +58,12 @@ public final class JobQueues {
     /** A result, with the pid of the worker that computed it. */
     public record Done(String text, long pid) {}
 
-    /** The worker function, run in the worker processes: one {@link Job} in, one {@link Done} out. */
+    /**
+     * The worker function, run in the worker processes: one {@link Job} in, one {@link Done} out.
+     *
+     * @param args the call's arguments: one {@link Job}
+     * @return a {@link Done} with the job's text repeated {@code times} times and this worker's pid
+     */
     public static Object repeat(Object... args) {
         Job job = (Job) args[0];
         return new Done(job.text().repeat(job.times()), ProcessHandle.current().pid());
@@ -69,6 +74,15 @@ public final class JobQueues {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }
 
+    /**
+     * Runs the three job queues in turn (an RPC worker, a pool of two, an executor of two) and
+     * prints what each answered.
+     *
+     * @param out where to print what happened
+     * @throws Exception             if an executor task fails or does not answer in time (from
+     *                               {@link Future#get(long, TimeUnit)})
+     * @throws IllegalStateException if a worker did not answer as expected
+     */
     public static void demo(PrintStream out) throws Exception {
         // one worker, answering calls in order
         RpcClient rpc = Rpc.run(Fork.create().require(JobQueues.class), JobQueues::repeat);
@@ -113,6 +127,12 @@ public final class JobQueues {
         }
     }
 
+    /**
+     * Runs the example on its own and exits with 0 if it got what it expected, 1 otherwise; the
+     * shared default template is closed at the end.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         Examples.main(JobQueues::demo, true);
     }

@@ -74,6 +74,14 @@ public final class PreforkedServer {
     /**
      * Starts {@code workers} servers on one listener, connects {@code clients} clients in rounds of
      * {@code workers} concurrent connections, then shuts the pool down.
+     *
+     * @param workers how many worker processes accept on the listener
+     * @param clients how many clients connect, each sending one line
+     * @return the listener's port, the answers, which worker answered which client, and how the
+     *         workers and the template ended
+     * @throws IOException           if the listener cannot be opened or bound, or talking to a
+     *                               worker fails
+     * @throws IllegalStateException if a worker did not get ready or answered wrongly
      */
     public static Result serve(int workers, int clients) throws IOException {
         InetSocketAddress address;
@@ -173,6 +181,11 @@ public final class PreforkedServer {
     /**
      * The worker, run in each fork: accepts connections on the shared listener and answers each
      * request line with its id and pid; exits when the parent closes its end of the channel.
+     *
+     * @param parent this worker's end of the channel to the parent: it writes {@code ready ID} on
+     *               it, then watches it for end of stream
+     * @param args   argument 0 the listener (the template's), argument 1 this worker's id (its own)
+     * @throws IOException if the ready line cannot be written, or accepting a connection fails
      */
     public static void serve(ForkChannel parent, ForkArgs args) throws IOException {
         ForkFd listener = args.fd(0); // the template's argument
@@ -206,7 +219,14 @@ public final class PreforkedServer {
         }
     }
 
-    /** Runs the example with 10 workers and 20 clients and prints who answered whom. */
+    /**
+     * Runs the example with 10 workers and 20 clients and prints who answered whom.
+     *
+     * @param out where to print what happened
+     * @throws IOException           if the listener cannot be set up, or talking to a worker fails
+     * @throws IllegalStateException if a client was not answered, a worker answered nobody, or a
+     *                               process did not exit with 0
+     */
     public static void demo(PrintStream out) throws IOException {
         Result r = serve(10, 20);
         out.println("listener 127.0.0.1:" + r.port() + " sent to template pid " + r.templatePid()
@@ -221,6 +241,11 @@ public final class PreforkedServer {
         Examples.check(r.templateExit().isSuccess(), "template " + r.templateExit());
     }
 
+    /**
+     * Runs the example on its own and exits with 0 if it got what it expected, 1 otherwise.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         Examples.main(PreforkedServer::demo, false);
     }

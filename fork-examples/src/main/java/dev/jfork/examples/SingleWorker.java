@@ -42,7 +42,13 @@ public final class SingleWorker {
     /** What one conversation with a worker gave: who talked, what it answered, how it ended. */
     public record Result(long parentPid, long workerPid, List<String> questions, List<String> answers, ForkExit exit) {}
 
-    /** Starts a worker, sends it each of {@code questions}, collects the answers, closes, waits for its exit. */
+    /**
+     * Starts a worker, sends it each of {@code questions}, collects the answers, closes, waits for its exit.
+     *
+     * @param questions the lines to send, one at a time, each after the answer to the one before
+     * @return both pids, the questions, the answers (in the same order) and how the worker ended
+     * @throws IOException if talking to the worker fails
+     */
     public static Result converse(List<String> questions) throws IOException {
         Fork fork = Fork.create().require(SingleWorker.class);
         ForkChannel channel = Await.get(fork.run(SingleWorker::worker), "worker start");
@@ -62,6 +68,10 @@ public final class SingleWorker {
     /**
      * The worker function, run in the new process: answers every line with the line in upper case
      * and this process's pid, until the parent closes its end.
+     *
+     * @param parent this process's end of the channel to the parent
+     * @param args   the arguments sent to the fork (none here)
+     * @throws IOException if reading a line or writing an answer fails
      */
     public static void worker(ForkChannel parent, ForkArgs args) throws IOException {
         long pid = ProcessHandle.current().pid();
@@ -73,7 +83,13 @@ public final class SingleWorker {
         }
     }
 
-    /** Runs the example and prints what happened; fails if the worker did not answer or exit properly. */
+    /**
+     * Runs the example and prints what happened; fails if the worker did not answer or exit properly.
+     *
+     * @param out where to print what happened
+     * @throws IOException           if talking to the worker fails
+     * @throws IllegalStateException if the worker did not answer or exit properly
+     */
     public static void demo(PrintStream out) throws IOException {
         Result r = converse(List.of("hello", "how are you?"));
         out.println("parent pid " + r.parentPid() + ", worker pid " + r.workerPid() + " (forked from the default template)");
@@ -89,6 +105,13 @@ public final class SingleWorker {
         }
     }
 
+    /**
+     * Runs the example on its own and exits with 0 if it got what it expected, 1 otherwise; the
+     * shared default template is closed at the end.
+     *
+     * @param args ignored
+     * @throws Exception never: a failure is printed and sets the exit status
+     */
     public static void main(String[] args) throws Exception {
         Examples.main(SingleWorker::demo, true);
     }

@@ -52,6 +52,13 @@ public final class StandaloneProgram {
         }
     }
 
+    /**
+     * The program: starts the early template first, then runs the steps and exits with 0 if every
+     * worker reported its id and exited with 0, 1 otherwise.
+     *
+     * @param args ignored
+     * @throws IOException if reading a worker's report fails
+     */
     public static void main(String[] args) throws IOException {
         ForkEarly.start();
         int status = demoSteps(System.out) ? 0 : 1;
@@ -92,7 +99,13 @@ public final class StandaloneProgram {
         return ok;
     }
 
-    /** The worker: reports its id and what it found already initialised, then returns (and exits). */
+    /**
+     * The worker: reports its id and what it found already initialised, then returns (and exits).
+     *
+     * @param parent this worker's end of the channel to the program, where it writes its report
+     * @param args   argument 0 this worker's id
+     * @throws IOException if the report cannot be written
+     */
     public static void workerRun(ForkChannel parent, ForkArgs args) throws IOException {
         Await.writeLine(parent.outputStream(), "worker " + args.string(0) + " pid " + ProcessHandle.current().pid() + ": "
                 + Codec.STAMP);

@@ -44,7 +44,14 @@ public final class TemplateWorkers {
     /** The template's pid, each worker's report line (in id order) and how they all ended. */
     public record Result(long templatePid, List<String> reports, List<ForkExit> workerExits, ForkExit templateExit) {}
 
-    /** Starts a template and {@code count} workers forked from it, collects their reports, waits for all exits. */
+    /**
+     * Starts a template and {@code count} workers forked from it, collects their reports, waits for all exits.
+     *
+     * @param count how many workers to fork; they get the ids 1 to {@code count}
+     * @return the template's pid, the workers' reports in id order, and how the workers and the
+     *         template ended
+     * @throws IOException if reading a worker's report fails
+     */
     public static Result start(int count) throws IOException {
         Fork template = Fork.exec().require(TemplateWorkers.class, ConcurrentHashMap.class);
         try {
@@ -73,14 +80,27 @@ public final class TemplateWorkers {
         }
     }
 
-    /** The worker function: reports "worker ID pid PID parent PPID" and returns, which ends the process. */
+    /**
+     * The worker function: reports "worker ID pid PID parent PPID" and returns, which ends the process.
+     *
+     * @param parent this worker's end of the channel to the parent, where it writes its report
+     * @param args   argument 0 this worker's id
+     * @throws IOException if the report cannot be written
+     */
     public static void workerRun(ForkChannel parent, ForkArgs args) throws IOException {
         ProcessHandle me = ProcessHandle.current();
         long ppid = me.parent().map(ProcessHandle::pid).orElse(-1L);
         Await.writeLine(parent.outputStream(), "worker " + args.string(0) + " pid " + me.pid() + " parent " + ppid);
     }
 
-    /** Runs the example with 10 workers and prints their reports. */
+    /**
+     * Runs the example with 10 workers and prints their reports.
+     *
+     * @param out where to print what happened
+     * @throws IOException           if reading a worker's report fails
+     * @throws IllegalStateException if a report is not the one expected, or a process did not exit
+     *                               with 0
+     */
     public static void demo(PrintStream out) throws IOException {
         Result r = start(10);
         out.println("template pid " + r.templatePid() + " (Fork.exec()), 10 workers forked from it:");
@@ -97,6 +117,11 @@ public final class TemplateWorkers {
         Examples.check(r.templateExit().isSuccess(), "template " + r.templateExit());
     }
 
+    /**
+     * Runs the example on its own and exits with 0 if it got what it expected, 1 otherwise.
+     *
+     * @param args ignored
+     */
     public static void main(String[] args) {
         Examples.main(TemplateWorkers::demo, false);
     }

@@ -65,13 +65,16 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
 
     private ForkExecutor(Builder b) {
         this.codec = new TaskCodec(b.allowed);
-        this.template = Fork.newTemplate(b.jvm).require(TaskWorker.class.getName());
-        ForkPool.Builder options = ForkPool.builder(template, TaskWorker.class.getName() + "::run").max(b.workers).load(1)
-                .idle(b.idle).stop(b.stop).exitTimeout(b.exitTimeout).maxJobsPerWorker(b.maxTasksPerWorker)
+        // every option is checked before the template's JVM starts: a bad one leaves nothing running
+        ForkPool.Builder options = new ForkPool.Builder(null, TaskWorker.class.getName() + "::run").max(b.workers)
+                .load(1).idle(b.idle).stop(b.stop).exitTimeout(b.exitTimeout).maxJobsPerWorker(b.maxTasksPerWorker)
                 .jobTimeout(b.taskTimeout);
         if (b.maxQueue > 0) {
             options.maxQueue(b.maxQueue, b.queueFullPolicy);
         }
+        options.checkLimits();
+        this.template = Fork.newTemplate(b.jvm).require(TaskWorker.class.getName());
+        options.template = template;
         this.pool = options.build();
         pool.terminated().whenComplete((v, t) -> {
             template.close();
@@ -79,11 +82,24 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         });
     }
 
-    /** An executor with up to {@code workers} worker processes and the other options' defaults. */
+    /**
+     * An executor with up to {@code workers} worker processes and the other options' defaults.
+     *
+     * @param workers the most worker processes at once (at least 1)
+     * @return the new executor, its template already started
+     * @throws IllegalArgumentException if {@code workers} is less than 1
+     * @throws dev.jfork.ForkException  if the template's JVM cannot be spawned
+     */
     public static ForkExecutor create(int workers) {
         return builder().workers(workers).build();
     }
 
+    /**
+     * Options for an executor, each at its default until set; {@link Builder#build()} makes the
+     * executor.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -94,14 +110,28 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
      * Runs a task in a worker; the future completes with its result. {@code submit(() -> fib(30))}
      * picks this method: the lambda is a {@link ForkCallable}.
      *
+     * @param <T>  the type of the task's result
+     * @param task the task; it and what it captures are serialized now
+     * @return the task's future: it completes with the task's result, or with the exception the task
+     *         threw (or the failure of its worker)
      * @throws IllegalArgumentException   if the task cannot be serialized
-     * @throws RejectedExecutionException after shutdown, or when a bounded queue is full
+     * @throws RejectedExecutionException after shutdown, or when a bounded queue is full under
+     *                                    {@link QueueFullPolicy#FAIL}
      */
     public <T> CompletableFuture<T> submit(ForkCallable<T> task) {
         return start(Objects.requireNonNull(task, "task"), null);
     }
 
-    /** {@link #submit(ForkCallable)} for a task that returns nothing; the future completes with null. */
+    /**
+     * {@link #submit(ForkCallable)} for a task that returns nothing; the future completes with null.
+     *
+     * @param task the task; it and what it captures are serialized now
+     * @return the task's future: it completes with null once the task ran, or with the exception the
+     *         task threw (or the failure of its worker)
+     * @throws IllegalArgumentException   if the task cannot be serialized
+     * @throws RejectedExecutionException after shutdown, or when a bounded queue is full under
+     *                                    {@link QueueFullPolicy#FAIL}
+     */
     public CompletableFuture<Void> submit(ForkRunnable task) {
         return start(Objects.requireNonNull(task, "task"), null);
     }
@@ -128,7 +158,14 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         return start(serializable(task), result);
     }
 
-    /** Runs a task in a worker; an exception it throws is logged (nobody else sees it). */
+    /**
+     * Runs a task in a worker; an exception it throws is logged (nobody else sees it).
+     *
+     * @param task the task; it and what it captures are serialized now
+     * @throws IllegalArgumentException   if the task cannot be serialized
+     * @throws RejectedExecutionException after shutdown, or when a bounded queue is full under
+     *                                    {@link QueueFullPolicy#FAIL}
+     */
     public void execute(ForkRunnable task) {
         execute((Runnable) task);
     }
@@ -420,7 +457,11 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         }
     }
 
-    /** The pool's statistics (workers, tasks queued, completed, failed, restarts, times). */
+    /**
+     * The pool's statistics (workers, tasks queued, completed, failed, restarts, times).
+     *
+     * @return a snapshot of the executor's workers and tasks, taken now
+     */
     public PoolStats stats() {
         return pool.stats();
     }
@@ -445,7 +486,13 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
 
         private Builder() {}
 
-        /** The most worker processes at once (default {@link ForkPool#ncpu()}); each runs one task at a time. */
+        /**
+         * The most worker processes at once (default {@link ForkPool#ncpu()}); each runs one task at a time.
+         *
+         * @param workers the most worker processes (at least 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code workers} is less than 1
+         */
         public Builder workers(int workers) {
             if (workers < 1) {
                 throw new IllegalArgumentException("workers < 1: " + workers);
@@ -454,13 +501,25 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
-        /** How the template (and so every worker) is started (default {@link JvmSpec#defaults()}: this JVM's class path). */
+        /**
+         * How the template (and so every worker) is started (default {@link JvmSpec#defaults()}: this JVM's class path).
+         *
+         * @param spec the JVM the template runs in; its class path must hold the tasks' classes
+         * @return this builder
+         */
         public Builder jvm(JvmSpec spec) {
             this.jvm = Objects.requireNonNull(spec, "spec");
             return this;
         }
 
-        /** Workers kept when there is nothing to do (default 0); see {@link ForkPool.Builder#idle}. */
+        /**
+         * Workers kept when there is nothing to do (default 0); see {@link ForkPool.Builder#idle}.
+         *
+         * @param idle the workers kept (0 or more, and no more than {@link #workers(int)}, which
+         *             {@link #build()} checks)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code idle} is negative
+         */
         public Builder idle(int idle) {
             if (idle < 0) {
                 throw new IllegalArgumentException("idle < 0: " + idle);
@@ -469,19 +528,37 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
-        /** How long a worker beyond {@code idle} may have nothing to do before it stops (default 10 s). */
+        /**
+         * How long a worker beyond {@code idle} may have nothing to do before it stops (default 10 s).
+         *
+         * @param delay the idle time after which such a worker stops (zero or positive, which
+         *              {@link #build()} checks)
+         * @return this builder
+         */
         public Builder stop(Duration delay) {
             this.stop = Objects.requireNonNull(delay, "delay");
             return this;
         }
 
-        /** Fail a task running longer, with a TimeoutException, and kill its worker (default: no timeout). */
+        /**
+         * Fail a task running longer, with a TimeoutException, and kill its worker (default: no timeout).
+         *
+         * @param timeout the longest a task may run once sent to a worker (positive, which
+         *                {@link #build()} checks), or null for no timeout
+         * @return this builder
+         */
         public Builder taskTimeout(Duration timeout) {
             this.taskTimeout = timeout;
             return this;
         }
 
-        /** Replace a worker after it ran this many tasks (default 0: never). */
+        /**
+         * Replace a worker after it ran this many tasks (default 0: never).
+         *
+         * @param tasks the tasks a worker runs before it is replaced, or 0 for no limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tasks} is negative
+         */
         public Builder maxTasksPerWorker(int tasks) {
             if (tasks < 0) {
                 throw new IllegalArgumentException("maxTasksPerWorker < 0: " + tasks);
@@ -490,7 +567,15 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
-        /** Bounds the tasks waiting for a worker (default unbounded); see {@link ForkPool.Builder#maxQueue}. */
+        /**
+         * Bounds the tasks waiting for a worker (default unbounded); see {@link ForkPool.Builder#maxQueue}.
+         *
+         * @param capacity the most tasks waiting for a worker (at least 1)
+         * @param policy   what a submit does when that many wait: block until there is room, or fail
+         *                 with a {@link RejectedExecutionException}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code capacity} is less than 1
+         */
         public Builder maxQueue(int capacity, QueueFullPolicy policy) {
             if (capacity < 1) {
                 throw new IllegalArgumentException("maxQueue capacity must be at least 1: " + capacity);
@@ -500,7 +585,13 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
-        /** How long {@link #shutdownNow()} waits for the killed workers (default 10 s); see {@link ForkPool.Builder#exitTimeout}. */
+        /**
+         * How long {@link #shutdownNow()} waits for the killed workers (default 10 s); see {@link ForkPool.Builder#exitTimeout}.
+         *
+         * @param timeout how long to wait for a killed worker to end (positive, which {@link #build()}
+         *                checks)
+         * @return this builder
+         */
         public Builder exitTimeout(Duration timeout) {
             this.exitTimeout = Objects.requireNonNull(timeout, "timeout");
             return this;
@@ -512,6 +603,10 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
          * types, collections and exceptions and the classes of the task itself: a result type of
          * your own, an exception class of your own. Without it such a result fails its task, and
          * such an exception arrives as its description (class name, message, stack trace).
+         *
+         * @param classesOrPackages class names ({@code "com.example.Result"}) or packages
+         *                          ({@code "com.example.model.*"}), added to those allowed so far
+         * @return this builder
          */
         public Builder allow(String... classesOrPackages) {
             for (String c : classesOrPackages) {
@@ -520,7 +615,12 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
-        /** {@link #allow(String...)} with classes. */
+        /**
+         * {@link #allow(String...)} with classes.
+         *
+         * @param classes the classes a worker's answer may hold, added to those allowed so far
+         * @return this builder
+         */
         public Builder allow(Class<?>... classes) {
             for (Class<?> c : classes) {
                 allowed.add(Objects.requireNonNull(c, "class").getName());
@@ -528,6 +628,16 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             return this;
         }
 
+        /**
+         * The executor with these options. Its template is started now, its workers as tasks (and
+         * {@code idle}) need them.
+         *
+         * @return the new executor
+         * @throws IllegalArgumentException if {@code idle} is more than {@code workers}, {@code stop}
+         *                                  is negative, or {@code taskTimeout} or {@code exitTimeout}
+         *                                  is not positive
+         * @throws dev.jfork.ForkException  if the template's JVM cannot be spawned
+         */
         public ForkExecutor build() {
             if (idle > workers) {
                 throw new IllegalArgumentException("idle (" + idle + ") > workers (" + workers + ")");

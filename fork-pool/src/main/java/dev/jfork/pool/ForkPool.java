@@ -74,7 +74,16 @@ public final class ForkPool implements AutoCloseable {
         });
     }
 
-    /** A builder for a pool whose workers are forks of {@code template} running {@code function}. */
+    /**
+     * A builder for a pool whose workers are forks of {@code template} running {@code function}.
+     *
+     * @param template the template every worker is forked from, with the function's class on its
+     *                 class path; the pool does not close it
+     * @param function the worker function, {@code "pkg.Cls.method"} or {@code "pkg.Cls::method"}:
+     *                 {@code public static Object method(Object... args)}, or with
+     *                 {@link Builder#async(boolean)} {@code public static void method(RpcReply reply, Object... args)}
+     * @return a new builder with every other option at its default
+     */
     public static Builder builder(Fork template, String function) {
         return new Builder(Objects.requireNonNull(template, "template"), Objects.requireNonNull(function, "function"));
     }
@@ -83,6 +92,10 @@ public final class ForkPool implements AutoCloseable {
      * {@link #builder(Fork, String)} with the function as a method reference the compiler checks:
      * {@code ForkPool.builder(template, Worker::run)} for {@code public static Object run(Object... args)}.
      *
+     * @param template the template every worker is forked from, with the function's class on its
+     *                 class path; the pool does not close it
+     * @param function a reference to the worker function, a static method of a named class
+     * @return a new builder with every other option at its default
      * @throws IllegalArgumentException if {@code function} is a lambda or a capturing reference
      */
     public static Builder builder(Fork template, RpcFunction function) {
@@ -94,7 +107,11 @@ public final class ForkPool implements AutoCloseable {
         return manager;
     }
 
-    /** The number of processors actually available to this JVM (cgroup limits and CPU affinity included). */
+    /**
+     * The number of processors actually available to this JVM (cgroup limits and CPU affinity included).
+     *
+     * @return {@link Runtime#availableProcessors()}, at least 1
+     */
     public static int ncpu() {
         return Runtime.getRuntime().availableProcessors();
     }
@@ -114,6 +131,12 @@ public final class ForkPool implements AutoCloseable {
      * {@link Builder#register}). With a full queue the call blocks or fails, as the
      * {@link Builder#maxQueue} policy says.
      *
+     * @param <T>  the type the worker function returns (not checked: see {@link #call(Class, Object...)})
+     * @param args the arguments the worker function is called with
+     * @return the job's future: it completes with what the worker function returned, or fails with
+     *         an {@link RpcException} (the function threw, or its worker died), a
+     *         {@link java.util.concurrent.TimeoutException} past {@link Builder#jobTimeout}, or a
+     *         cancellation
      * @throws java.util.concurrent.RejectedExecutionException if the pool is closed, or the queue is
      *                                                         full under {@link QueueFullPolicy#FAIL}
      */
@@ -125,17 +148,33 @@ public final class ForkPool implements AutoCloseable {
      * {@link #call(Object...)} with the result's type checked: the future completes with a
      * {@code resultType} (a primitive type stands for its wrapper), or fails with an
      * {@link RpcException} of {@link RpcException.Kind#LOCAL} naming the type the worker returned.
+     *
+     * @param <T>        the type of the result
+     * @param resultType the class the result must be an instance of; a worker may send it back
+     *                   without {@link Builder#allow(Class...)}
+     * @param args       the arguments the worker function is called with
+     * @return the job's future, as {@link #call(Object...)}'s, with a {@code resultType}
+     * @throws java.util.concurrent.RejectedExecutionException if the pool is closed, or the queue is
+     *                                                         full under {@link QueueFullPolicy#FAIL}
      */
     public <T> CompletableFuture<T> call(Class<T> resultType, Object... args) {
         return manager.submit(args, Objects.requireNonNull(resultType, "resultType"));
     }
 
-    /** A snapshot of the pool's workers and jobs. */
+    /**
+     * A snapshot of the pool's workers and jobs.
+     *
+     * @return the pool's statistics now
+     */
     public PoolStats stats() {
         return manager.stats();
     }
 
-    /** The pool's statistics as an MXBean (register it with an MBean server). */
+    /**
+     * The pool's statistics as an MXBean (register it with an MBean server).
+     *
+     * @return a new MXBean over this pool; each of its getters reads the pool's current statistics
+     */
     public ForkPoolMXBean mxBean() {
         return new PoolMXBean(manager);
     }
@@ -158,12 +197,23 @@ public final class ForkPool implements AutoCloseable {
         manager.shutdown(true);
     }
 
-    /** Completes when the pool was closed and all its workers have exited. */
+    /**
+     * Completes when the pool was closed and all its workers have exited.
+     *
+     * @return a new future that completes (with null) at the pool's end; completing or cancelling it
+     *         does not affect the pool
+     */
     public CompletableFuture<Void> terminated() {
         return manager.terminated().copy();
     }
 
-    /** Waits for {@link #terminated()}; false if {@code timeout} passed first. */
+    /**
+     * Waits for {@link #terminated()}; false if {@code timeout} passed first.
+     *
+     * @param timeout the longest to wait
+     * @return true if the pool terminated, false if {@code timeout} passed first
+     * @throws InterruptedException if this thread was interrupted while waiting
+     */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         try {
             manager.terminated().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -182,7 +232,7 @@ public final class ForkPool implements AutoCloseable {
 
     /** Options of a {@link ForkPool}; every limit has a documented default. */
     public static final class Builder {
-        final Fork template;
+        Fork template; // set later only by ForkExecutor, which checks its options before it starts a template
         final String function;
         int max = ncpu();
         int idle = 0;
@@ -210,7 +260,13 @@ public final class ForkPool implements AutoCloseable {
             this.function = function;
         }
 
-        /** The most workers at once (default {@link ForkPool#ncpu()}). */
+        /**
+         * The most workers at once (default {@link ForkPool#ncpu()}).
+         *
+         * @param max the most workers (at least 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is less than 1
+         */
         public Builder max(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("max < 1: " + max);
@@ -219,7 +275,14 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Workers kept even when there is nothing to do (default 0: the pool shrinks to nothing). */
+        /**
+         * Workers kept even when there is nothing to do (default 0: the pool shrinks to nothing).
+         *
+         * @param idle the workers kept (0 or more, and no more than {@link #max(int)}, which
+         *             {@link #build()} checks)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code idle} is negative
+         */
         public Builder idle(int idle) {
             if (idle < 0) {
                 throw new IllegalArgumentException("idle < 0: " + idle);
@@ -234,6 +297,10 @@ public final class ForkPool implements AutoCloseable {
          * take microseconds run at about {@code max × load} per round trip (tens of microseconds);
          * give such jobs a high load (hundreds). A worker killed by cancel or timeout takes all
          * its in-flight jobs with it.
+         *
+         * @param load the most jobs in flight per worker (at least 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code load} is less than 1
          */
         public Builder load(int load) {
             if (load < 1) {
@@ -243,31 +310,60 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Minimum time between two worker starts (default 100 ms; {@code Duration.ZERO} for none). */
+        /**
+         * Minimum time between two worker starts (default 100 ms; {@code Duration.ZERO} for none).
+         *
+         * @param delay the minimum time between two starts (zero or positive)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code delay} is null or negative
+         */
         public Builder start(Duration delay) {
             this.start = requireNotNegative(delay, "start");
             return this;
         }
 
-        /** How long a worker beyond {@code idle} may have nothing to do before it is stopped (default 10 s). */
+        /**
+         * How long a worker beyond {@code idle} may have nothing to do before it is stopped (default 10 s).
+         *
+         * @param delay the idle time after which such a worker is stopped (zero or positive)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code delay} is null or negative
+         */
         public Builder stop(Duration delay) {
             this.stop = requireNotNegative(delay, "stop");
             return this;
         }
 
-        /** Use fork-rpc's async backend: {@code static void fn(RpcReply reply, Object... args)} (default sync). */
+        /**
+         * Use fork-rpc's async backend: {@code static void fn(RpcReply reply, Object... args)} (default sync).
+         *
+         * @param async true for the async backend, false for the sync one
+         * @return this builder
+         */
         public Builder async(boolean async) {
             this.async = async;
             return this;
         }
 
-        /** A static method each worker calls once before its first job, with the template's arguments. */
+        /**
+         * A static method each worker calls once before its first job, with the template's arguments.
+         *
+         * @param method {@code "pkg.Cls.method"} or {@code "pkg.Cls::method"}, declared
+         *               {@code static void method(ForkArgs args)} or {@code static void method()};
+         *               null (the default) for none
+         * @return this builder
+         */
         public Builder init(String method) {
             this.init = method;
             return this;
         }
 
-        /** Receives the events workers send with {@code RpcChild.event}. */
+        /**
+         * Receives the events workers send with {@code RpcChild.event}.
+         *
+         * @param handler called with the arguments of each event, or null (the default) for none
+         * @return this builder
+         */
         public Builder onEvent(Consumer<Object[]> handler) {
             this.onEvent = handler;
             return this;
@@ -279,6 +375,9 @@ public final class ForkPool implements AutoCloseable {
          * a reply to no job. Runs on the thread that saw it (a worker's reader thread, usually),
          * never while the pool's lock is held: the handler may call the pool. Without a handler,
          * the failures no job carries are logged as warnings.
+         *
+         * @param handler called with each such failure, or null (the default) for none
+         * @return this builder
          */
         public Builder onError(Consumer<RpcException> handler) {
             this.onError = handler;
@@ -288,6 +387,11 @@ public final class ForkPool implements AutoCloseable {
         /**
          * Bounds the jobs waiting for a worker (default unbounded): when {@code capacity} (at least
          * 1) are queued, {@link ForkPool#call} blocks or fails, as {@code policy} says.
+         *
+         * @param capacity the most jobs waiting for a worker (at least 1)
+         * @param policy   what a call does when that many wait: block until there is room, or fail
+         * @return this builder
+         * @throws IllegalArgumentException if {@code capacity} is less than 1
          */
         public Builder maxQueue(int capacity, QueueFullPolicy policy) {
             if (capacity < 1) {
@@ -299,7 +403,13 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Recycle a worker after it was sent this many jobs (default 0: never). */
+        /**
+         * Recycle a worker after it was sent this many jobs (default 0: never).
+         *
+         * @param jobs the jobs sent to a worker before it is recycled, or 0 for no limit
+         * @return this builder
+         * @throws IllegalArgumentException if {@code jobs} is negative
+         */
         public Builder maxJobsPerWorker(int jobs) {
             if (jobs < 0) {
                 throw new IllegalArgumentException("maxJobsPerWorker < 0: " + jobs);
@@ -312,6 +422,10 @@ public final class ForkPool implements AutoCloseable {
          * Fail a job still running this long after it was sent to a worker, with a
          * {@link java.util.concurrent.TimeoutException}, and kill (then replace) its worker
          * (default: no timeout).
+         *
+         * @param timeout the longest a job may run once sent to a worker, or null for no timeout
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
          */
         public Builder jobTimeout(Duration timeout) {
             if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
@@ -325,6 +439,10 @@ public final class ForkPool implements AutoCloseable {
          * After this many workers in a row fail to start (they die before their init is done), the
          * queued jobs fail with the last worker's reason (default 3). A template that is gone
          * (died, closed or run) fails them at once, and every later job too.
+         *
+         * @param failures the failed starts in a row that fail the queued jobs (at least 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code failures} is less than 1
          */
         public Builder maxStartFailures(int failures) {
             if (failures < 1) {
@@ -338,6 +456,12 @@ public final class ForkPool implements AutoCloseable {
          * After a worker fails to start, the next start waits {@code initial}, doubling with every
          * further failure in a row, up to {@code max} (defaults 100 ms and 10 s; never less than
          * {@link #start(Duration)}); a worker that starts resets it.
+         *
+         * @param initial the wait after the first failed start (zero or positive)
+         * @param max     the longest wait (at least {@code initial})
+         * @return this builder
+         * @throws IllegalArgumentException if either is null or negative, or {@code max} is less than
+         *                                  {@code initial}
          */
         public Builder restartBackoff(Duration initial, Duration max) {
             this.restartBackoffInitial = requireNotNegative(initial, "restartBackoff initial");
@@ -352,6 +476,10 @@ public final class ForkPool implements AutoCloseable {
          * How long {@link ForkPool#closeNow()} waits for the killed workers to end (default 10 s).
          * A worker not gone by then (its template never handed it over, say) is left behind with a
          * warning, its jobs fail, and the pool terminates.
+         *
+         * @param timeout how long to wait for a killed worker to end (positive)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code timeout} is null, zero or negative
          */
         public Builder exitTimeout(Duration timeout) {
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -364,6 +492,10 @@ public final class ForkPool implements AutoCloseable {
         /**
          * Classes or packages ({@code "pkg.*"}) a job's result or an event may hold besides those
          * the pool accepts from a worker anyway; see {@link RpcOptions.Builder#allow(String...)}.
+         *
+         * @param classesOrPackages class names ({@code "com.example.Result"}) or packages
+         *                          ({@code "com.example.model.*"}), added to those allowed so far
+         * @return this builder
          */
         public Builder allow(String... classesOrPackages) {
             for (String c : classesOrPackages) {
@@ -372,7 +504,12 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** {@link #allow(String...)} with classes. */
+        /**
+         * {@link #allow(String...)} with classes.
+         *
+         * @param classes the classes a job's result or an event may hold, added to those allowed so far
+         * @return this builder
+         */
         public Builder allow(Class<?>... classes) {
             for (Class<?> c : classes) {
                 allowed.add(Objects.requireNonNull(c, "class").getName());
@@ -380,7 +517,13 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
-        /** Kryo registrations for job arguments and results (same ids in parent and workers; optional, faster). */
+        /**
+         * Kryo registrations for job arguments and results (same ids in parent and workers; optional, faster).
+         *
+         * @param classes the classes to register, appended in order to those registered so far; a
+         *                worker may send them back
+         * @return this builder
+         */
         public Builder register(Class<?>... classes) {
             for (Class<?> c : classes) {
                 registrations.add(Objects.requireNonNull(c));
@@ -388,11 +531,22 @@ public final class ForkPool implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The pool with these options. It starts workers as calls (and {@code idle}) need them.
+         *
+         * @return the new pool; close it with {@link ForkPool#close()} or try-with-resources
+         * @throws IllegalArgumentException if {@code idle} is more than {@code max}
+         */
         public ForkPool build() {
+            checkLimits();
+            return new ForkPool(new PoolScheduler(this, new RpcWorkers(this)));
+        }
+
+        /** The checks that need several options at once (each setter checks its own). */
+        void checkLimits() {
             if (idle > max) {
                 throw new IllegalArgumentException("idle (" + idle + ") > max (" + max + ")");
             }
-            return new ForkPool(new PoolScheduler(this, new RpcWorkers(this)));
         }
 
         private static Duration requireNotNegative(Duration d, String what) {

@@ -31,57 +31,101 @@ public final class PoolStats {
         this.runTime = runTime;
     }
 
-    /** Worker processes of the pool, in any state. */
+    /**
+     * Worker processes of the pool, in any state.
+     *
+     * @return the number of workers: starting, idle, busy and retiring
+     */
     public int workers() {
         return starting + idle + busy + retiring;
     }
 
-    /** Workers started that have not yet answered a job (or been seen up). */
+    /**
+     * Workers started that have not yet answered a job (or been seen up).
+     *
+     * @return the number of starting workers
+     */
     public int starting() {
         return starting;
     }
 
-    /** Workers with no job. */
+    /**
+     * Workers with no job.
+     *
+     * @return the number of idle workers
+     */
     public int idle() {
         return idle;
     }
 
-    /** Workers with at least one job. */
+    /**
+     * Workers with at least one job.
+     *
+     * @return the number of busy workers
+     */
     public int busy() {
         return busy;
     }
 
-    /** Workers that take no new jobs: retired by themselves, recycled, or being stopped. */
+    /**
+     * Workers that take no new jobs: retired by themselves, recycled, or being stopped.
+     *
+     * @return the number of retiring workers
+     */
     public int retiring() {
         return retiring;
     }
 
-    /** Jobs accepted but not yet sent to a worker. */
+    /**
+     * Jobs accepted but not yet sent to a worker.
+     *
+     * @return the number of queued jobs
+     */
     public int queued() {
         return queued;
     }
 
-    /** Jobs that completed with a result. */
+    /**
+     * Jobs that completed with a result.
+     *
+     * @return the number of completed jobs since the pool was built
+     */
     public long completed() {
         return completed;
     }
 
-    /** Jobs that completed with an error, a timeout or a cancellation. */
+    /**
+     * Jobs that completed with an error, a timeout or a cancellation.
+     *
+     * @return the number of failed jobs since the pool was built
+     */
     public long failed() {
         return failed;
     }
 
-    /** Workers that died (not retired or stopped by the pool). */
+    /**
+     * Workers that died (not retired or stopped by the pool).
+     *
+     * @return the number of workers that died since the pool was built, including those that failed to start
+     */
     public long restarts() {
         return restarts;
     }
 
-    /** How long jobs waited in the queue before being sent to a worker. */
+    /**
+     * How long jobs waited in the queue before being sent to a worker.
+     *
+     * @return the wait times of the jobs sent to a worker so far
+     */
     public TimeSummary waitTime() {
         return waitTime;
     }
 
-    /** How long jobs took from being sent to a worker to their completion. */
+    /**
+     * How long jobs took from being sent to a worker to their completion.
+     *
+     * @return the run times of the jobs sent to a worker that have since completed
+     */
     public TimeSummary runTime() {
         return runTime;
     }

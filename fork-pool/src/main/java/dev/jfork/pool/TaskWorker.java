@@ -19,6 +19,15 @@ public final class TaskWorker {
     /** The most bytes an error report may take in the outcome (it travels in one frame with the rest). */
     private static final int REPORT_LIMIT = 1 << 20;
 
+    /**
+     * The pool function: deserializes the task, runs it in this worker and returns its outcome.
+     *
+     * @param args the job's arguments: the task, serialized, as its only one
+     * @return {@code [true, serialized result]}, or {@code [false, serialized exception or null,
+     *         error report]} if the task threw
+     * @throws Exception if the task cannot be deserialized (what the task itself throws is part of
+     *                   the outcome instead)
+     */
     public static Object run(Object... args) throws Exception {
         Object task;
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream((byte[]) args[0]))) {

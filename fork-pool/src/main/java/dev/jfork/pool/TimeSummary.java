@@ -14,18 +14,38 @@ public final class TimeSummary {
         this.maxNanos = maxNanos;
     }
 
+    /**
+     * How many durations this summarizes.
+     *
+     * @return the number of durations
+     */
     public long count() {
         return count;
     }
 
+    /**
+     * The sum of the durations.
+     *
+     * @return the total, zero if there are none
+     */
     public Duration total() {
         return Duration.ofNanos(totalNanos);
     }
 
+    /**
+     * The mean of the durations, rounded down to the nanosecond.
+     *
+     * @return {@link #total()} divided by {@link #count()}, zero if there are none
+     */
     public Duration mean() {
         return Duration.ofNanos(count == 0 ? 0 : totalNanos / count);
     }
 
+    /**
+     * The longest of the durations.
+     *
+     * @return the maximum, zero if there are none
+     */
     public Duration max() {
         return Duration.ofNanos(maxNanos);
     }

@@ -19,6 +19,16 @@ public final class WorkerInit {
     /** Prefix of the argument the pool appends to each worker's arguments. */
     static final String MARKER = "dev.jfork.pool.init=";
 
+    /**
+     * Runs the user's init named in the last argument, if any, with the arguments before it, then
+     * tells the pool this worker is ready.
+     *
+     * @param args the worker's arguments: the template's, then the marker the pool appended
+     * @throws IllegalStateException if the last argument is not the pool's marker (the worker was
+     *                               not started by a {@link ForkPool})
+     * @throws Throwable             what the user's init throws, or why it cannot be found or called;
+     *                               the worker then fails to start
+     */
     public static void init(ForkArgs args) throws Throwable {
         int last = args.size() - 1;
         if (last < 0 || args.isFd(last) || !args.string(last).startsWith(MARKER)) {

@@ -92,6 +92,19 @@ class ForkExecutorTest {
         return e.getCause();
     }
 
+    /** A bad option fails build() before any JVM is started: nothing is left running. */
+    @Test
+    void aBadOptionStartsNothing() {
+        // /proc start times have a 10 ms resolution: a child started from here on is not older than this
+        java.time.Instant since = java.time.Instant.now().minusMillis(10);
+        assertThrows(IllegalArgumentException.class, () -> ForkExecutor.builder().exitTimeout(java.time.Duration.ZERO).build());
+        assertThrows(IllegalArgumentException.class, () -> ForkExecutor.builder().workers(1).idle(2).build());
+        List<ProcessHandle> started = new ArrayList<>();
+        ProcessHandle.current().children().filter(p -> p.info().startInstant().map(t -> !t.isBefore(since)).orElse(false))
+                .forEach(started::add);
+        assertEquals(List.of(), started, "a template was started for a bad option");
+    }
+
     @Test
     void lambdasRunInWorkersAndTheirResultsComeBackTyped() throws Exception {
         ForkExecutor ex = executor(ForkExecutor.builder().workers(2));

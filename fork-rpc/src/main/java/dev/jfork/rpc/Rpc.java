@@ -38,6 +38,10 @@ public final class Rpc {
      * made before the worker is up are buffered. If the worker cannot be started, buffered calls
      * fail and {@code onError} runs.
      *
+     * @param fork     the prepared process, not yet run
+     * @param function the worker function, {@code "pkg.Cls.fn"} or {@code "pkg.Cls::fn"}
+     * @param options  the backend, init and done functions, callbacks, serializer and limits
+     * @return the client that calls the worker
      * @throws IllegalStateException if {@code fork} was already run or closed
      * @throws IllegalArgumentException if the serializer cannot be instantiated here
      */
@@ -46,7 +50,13 @@ public final class Rpc {
         return start(fork, RpcConfig.forFunction(function, options), options);
     }
 
-    /** {@link #run(Fork, String, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    /**
+     * {@link #run(Fork, String, RpcOptions)} with {@link RpcOptions#defaults()}.
+     *
+     * @param fork     the prepared process, not yet run
+     * @param function the worker function, {@code "pkg.Cls.fn"} or {@code "pkg.Cls::fn"}
+     * @return the client that calls the worker
+     */
     public static RpcClient run(Fork fork, String function) {
         return run(fork, function, RpcOptions.defaults());
     }
@@ -56,7 +66,12 @@ public final class Rpc {
      * {@code Rpc.run(fork, Worker::add, options)} for {@code public static Object add(Object... args)}
      * (the sync backend; name an async function with the String form).
      *
-     * @throws IllegalArgumentException if {@code function} is a lambda or a capturing reference
+     * @param fork     the prepared process, not yet run
+     * @param function a reference to the worker's static function
+     * @param options  the callbacks, serializer and limits; the backend must be sync
+     * @return the client that calls the worker
+     * @throws IllegalArgumentException if {@code function} is a lambda or a capturing reference, or
+     *                                  {@code options} has {@code async(true)}
      */
     public static RpcClient run(Fork fork, RpcFunction function, RpcOptions options) {
         if (options != null && options.async()) {
@@ -66,7 +81,13 @@ public final class Rpc {
         return run(fork, RpcFunction.nameOf(function), options);
     }
 
-    /** {@link #run(Fork, RpcFunction, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    /**
+     * {@link #run(Fork, RpcFunction, RpcOptions)} with {@link RpcOptions#defaults()}.
+     *
+     * @param fork     the prepared process, not yet run
+     * @param function a reference to the worker's static function
+     * @return the client that calls the worker
+     */
     public static RpcClient run(Fork fork, RpcFunction function) {
         return run(fork, function, RpcOptions.defaults());
     }
@@ -86,6 +107,16 @@ public final class Rpc {
      * <p>With {@code async(false)} (default) the child runs one method at a time; with
      * {@code async(true)} it starts methods as requests arrive and answers each when its
      * {@code CompletableFuture} completes.
+     *
+     * @param <T>       the interface type
+     * @param fork      the prepared process, not yet run
+     * @param iface     the interface the proxy implements
+     * @param implClass the binary name of the implementation class, loaded in the child
+     * @param options   the backend, init and done functions, callbacks, serializer and limits
+     * @return a proxy implementing {@code iface} whose calls run in the child
+     * @throws IllegalArgumentException if {@code iface} is not an interface, or the serializer cannot
+     *                                  be instantiated here
+     * @throws IllegalStateException if {@code fork} was already run or closed
      */
     public static <T> T proxy(Fork fork, Class<T> iface, String implClass, RpcOptions options) {
         Objects.requireNonNull(iface, "iface");
@@ -103,12 +134,27 @@ public final class Rpc {
      * {@link #proxy(Fork, Class, String, RpcOptions)} with the implementation as a class the
      * compiler checks: {@code Rpc.proxy(fork, Calculator.class, CalculatorImpl.class, options)}.
      * Only its name travels: the child loads and instantiates it.
+     *
+     * @param <T>       the interface type
+     * @param fork      the prepared process, not yet run
+     * @param iface     the interface the proxy implements
+     * @param implClass the implementation class, instantiated in the child
+     * @param options   the backend, init and done functions, callbacks, serializer and limits
+     * @return a proxy implementing {@code iface} whose calls run in the child
      */
     public static <T> T proxy(Fork fork, Class<T> iface, Class<? extends T> implClass, RpcOptions options) {
         return proxy(fork, iface, Objects.requireNonNull(implClass, "implClass").getName(), options);
     }
 
-    /** {@link #proxy(Fork, Class, Class, RpcOptions)} with {@link RpcOptions#defaults()}. */
+    /**
+     * {@link #proxy(Fork, Class, Class, RpcOptions)} with {@link RpcOptions#defaults()}.
+     *
+     * @param <T>       the interface type
+     * @param fork      the prepared process, not yet run
+     * @param iface     the interface the proxy implements
+     * @param implClass the implementation class, instantiated in the child
+     * @return a proxy implementing {@code iface} whose calls run in the child
+     */
     public static <T> T proxy(Fork fork, Class<T> iface, Class<? extends T> implClass) {
         return proxy(fork, iface, implClass, RpcOptions.defaults());
     }
@@ -116,6 +162,8 @@ public final class Rpc {
     /**
      * The client behind a proxy made by {@link #proxy}.
      *
+     * @param proxy a proxy returned by {@link #proxy}
+     * @return its client, to close it or wait for {@link RpcClient#terminated()}
      * @throws IllegalArgumentException if {@code proxy} is not one
      */
     public static RpcClient clientOf(Object proxy) {

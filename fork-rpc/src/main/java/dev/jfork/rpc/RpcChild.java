@@ -17,6 +17,7 @@ public final class RpcChild {
      * (an event sent before a call returns arrives before its result). Written at once (blocking
      * while the socket is full).
      *
+     * @param args the event's arguments, encoded with the worker's serializer
      * @throws IllegalStateException    outside an RPC worker, or after its connection ended
      * @throws IllegalArgumentException if the arguments cannot be encoded or exceed the maximum frame size
      */
@@ -35,7 +36,11 @@ public final class RpcChild {
         return RpcServer.require().flush();
     }
 
-    /** True in a process running an RPC worker (once {@code init} is about to run). */
+    /**
+     * True in a process running an RPC worker (once {@code init} is about to run).
+     *
+     * @return whether this process is an RPC worker
+     */
     public static boolean active() {
         return RpcServer.current() != null;
     }
@@ -44,6 +49,8 @@ public final class RpcChild {
      * SPI for frameworks (fork-pool): sends a CONTROL frame, received by the parent's
      * {@link RpcOptions.Builder#onControl} handler in order with events and results.
      *
+     * @param kind    the control kind, passed to the parent's handler
+     * @param payload the frame's bytes (copied)
      * @throws IllegalStateException outside an RPC worker, or after its connection ended
      */
     public static void control(int kind, byte[] payload) {
@@ -54,6 +61,9 @@ public final class RpcChild {
      * SPI for frameworks: receives CONTROL frames sent by the parent with
      * {@link RpcClient#control(int, byte[])}, on the worker's reader thread. Replaces the previous
      * handler; null removes it (frames are then ignored).
+     *
+     * @param handler receives the kind and payload of each frame, or null
+     * @throws IllegalStateException outside an RPC worker
      */
     public static void onControl(BiConsumer<Integer, byte[]> handler) {
         RpcServer.require().onControl(handler);

@@ -35,6 +35,10 @@ public interface RpcClient extends AutoCloseable {
      * fails), {@link RpcException.Kind#WORKER_LOST} if the worker died or could not start first,
      * {@link RpcException.Kind#LOCAL} at once if the client is closed or the arguments cannot be
      * encoded or are too large.
+     *
+     * @param <T>  the type the result is cast to (unchecked)
+     * @param args the function's arguments, encoded with the serializer
+     * @return a future of the function's result
      */
     <T> CompletableFuture<T> call(Object... args);
 
@@ -43,6 +47,11 @@ public interface RpcClient extends AutoCloseable {
      * {@code resultType} (a primitive type stands for its wrapper), or fails with an
      * {@link RpcException} of {@link RpcException.Kind#LOCAL} naming the type the worker returned.
      * {@code CompletableFuture<Integer> sum = rpc.call(Integer.class, 40, 2);}
+     *
+     * @param <T>        the result's type
+     * @param resultType the class the result must be an instance of (a null result passes)
+     * @param args       the function's arguments, encoded with the serializer
+     * @return a future of the function's result
      */
     <T> CompletableFuture<T> call(Class<T> resultType, Object... args);
 
@@ -57,20 +66,33 @@ public interface RpcClient extends AutoCloseable {
      * Completes when the connection has ended: normally once the child ended cleanly (after
      * {@code onDestroy} ran), exceptionally with the {@link RpcException} passed to
      * {@code onError} if it ended abnormally.
+     *
+     * @return a future that completes when the connection has ended
      */
     CompletableFuture<Void> terminated();
 
-    /** SPI: the number of calls sent (or buffered) and not yet answered: the worker's load. */
+    /**
+     * SPI: the number of calls sent (or buffered) and not yet answered: the worker's load.
+     *
+     * @return the number of unanswered calls
+     */
     int inFlight();
 
-    /** SPI: the worker process (for {@link Fork#pid()} and {@link Fork#onExit()}). */
+    /**
+     * SPI: the worker process (for {@link Fork#pid()} and {@link Fork#onExit()}).
+     *
+     * @return the worker's process
+     */
     Fork fork();
 
     /**
      * SPI: sends a CONTROL frame to the child, in order with calls; the child receives it through
      * the handler set with {@link RpcChild#onControl}.
      *
+     * @param kind    the control kind, passed to the child's handler
+     * @param payload the frame's bytes (copied)
      * @throws IllegalStateException if the client is closed or the connection has ended
+     * @throws IllegalArgumentException if {@code payload} is larger than the maximum frame size
      */
     void control(int kind, byte[] payload);
 

@@ -39,16 +39,21 @@ public class RpcException extends RuntimeException {
         LOCAL
     }
 
+    /** How the call or the connection failed. */
     private final Kind kind;
     private final transient ForkExit exit;
+    /** The worker's last stderr lines (oldest first), empty if unknown. */
     private final List<String> stderrTail;
 
     /**
      * Public for frameworks built on fork-rpc (such as fork-pool) that report failures in the same
      * terms.
      *
+     * @param kind       how the call or the connection failed
+     * @param message    the detail message
      * @param exit       how the worker process ended, or null
      * @param stderrTail the worker's last stderr lines (oldest first), or null
+     * @param cause      the underlying exception (for {@link Kind#REMOTE}, the child's), or null
      */
     public RpcException(Kind kind, String message, ForkExit exit, List<String> stderrTail, Throwable cause) {
         super(message, cause);
@@ -57,33 +62,58 @@ public class RpcException extends RuntimeException {
         this.stderrTail = stderrTail == null ? List.of() : List.copyOf(stderrTail);
     }
 
+    /**
+     * How the call or the connection failed.
+     *
+     * @return the kind of failure
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** How the worker process ended, if it did and that is known. */
+    /**
+     * How the worker process ended, if it did and that is known.
+     *
+     * @return the worker's exit, or empty
+     */
     public Optional<ForkExit> exit() {
         return Optional.ofNullable(exit);
     }
 
-    /** The worker's last stderr lines, when known (oldest first). */
+    /**
+     * The worker's last stderr lines, when known (oldest first).
+     *
+     * @return the lines, empty if unknown
+     */
     public List<String> stderrTail() {
         return stderrTail;
     }
 
-    /** The class name of the exception thrown in the child, for {@link Kind#REMOTE} (and a worker's fatal error). */
+    /**
+     * The class name of the exception thrown in the child, for {@link Kind#REMOTE} (and a worker's fatal error).
+     *
+     * @return the class name, or empty if no exception of the child is known
+     */
     public Optional<String> remoteClass() {
         RemoteThrowable r = remote();
         return r == null ? Optional.empty() : Optional.of(r.className());
     }
 
-    /** The message of the exception thrown in the child. */
+    /**
+     * The message of the exception thrown in the child.
+     *
+     * @return the message, or empty if there is none or no exception of the child is known
+     */
     public Optional<String> remoteMessage() {
         RemoteThrowable r = remote();
         return r == null ? Optional.empty() : Optional.ofNullable(r.remoteMessage());
     }
 
-    /** The child's exception with its stack trace and causes, as the child would have printed it. */
+    /**
+     * The child's exception with its stack trace and causes, as the child would have printed it.
+     *
+     * @return the printed stack trace, or empty if no exception of the child is known
+     */
     public Optional<String> remoteStackTrace() {
         RemoteThrowable r = remote();
         if (r == null) {

@@ -61,16 +61,29 @@ public final class RpcOptions {
         this.maxFrameSize = b.maxFrameSize;
     }
 
-    /** The default options: sync backend, Kryo, no callbacks. */
+    /**
+     * The default options: sync backend, Kryo, no callbacks.
+     *
+     * @return the default options
+     */
     public static RpcOptions defaults() {
         return builder().build();
     }
 
+    /**
+     * A builder that starts from the defaults.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from these options. */
+    /**
+     * A builder that starts from these options.
+     *
+     * @return a new builder with these options' values
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.async = async;
@@ -88,55 +101,110 @@ public final class RpcOptions {
         return b;
     }
 
+    /**
+     * Whether the worker uses the async backend ({@link Builder#async(boolean)}).
+     *
+     * @return true for the async backend, false for the sync one
+     */
     public boolean async() {
         return async;
     }
 
-    /** The init function, or null. */
+    /**
+     * The init function, or null.
+     *
+     * @return the init function's name ({@link Builder#init(String)}), or null
+     */
     public String init() {
         return init;
     }
 
-    /** The done function (async only), or null. */
+    /**
+     * The done function (async only), or null.
+     *
+     * @return the done function's name ({@link Builder#done(String)}), or null
+     */
     public String done() {
         return done;
     }
 
+    /**
+     * The handler of the child's events.
+     *
+     * @return the handler ({@link Builder#onEvent(Consumer)}), or null
+     */
     public Consumer<Object[]> onEvent() {
         return onEvent;
     }
 
+    /**
+     * The handler of the connection's errors.
+     *
+     * @return the handler ({@link Builder#onError(Consumer)}), or null for the default (logging)
+     */
     public Consumer<RpcException> onError() {
         return onError;
     }
 
+    /**
+     * What runs when the connection ends cleanly.
+     *
+     * @return the handler ({@link Builder#onDestroy(Runnable)}), or null
+     */
     public Runnable onDestroy() {
         return onDestroy;
     }
 
+    /**
+     * SPI: the handler of the child's CONTROL frames.
+     *
+     * @return the handler ({@link Builder#onControl(BiConsumer)}), or null
+     */
     public BiConsumer<Integer, byte[]> onControl() {
         return onControl;
     }
 
-    /** Class names and packages ({@code "pkg.*"}) a worker's answers may hold besides the defaults ({@link Builder#allow(String...)}). */
+    /**
+     * Class names and packages ({@code "pkg.*"}) a worker's answers may hold besides the defaults ({@link Builder#allow(String...)}).
+     *
+     * @return the allowed classes and packages, in the order given
+     */
     public List<String> allowed() {
         return allowed;
     }
 
-    /** Classes registered with the serializer, in order. */
+    /**
+     * Classes registered with the serializer, in order.
+     *
+     * @return the registered classes ({@link Builder#register(Class...)})
+     */
     public List<Class<?>> registrations() {
         return registrations;
     }
 
+    /**
+     * The serializer both processes instantiate.
+     *
+     * @return the serializer class ({@link Builder#serializer(Class)})
+     */
     public Class<? extends RpcSerializer> serializer() {
         return serializer;
     }
 
-    /** The most calls an async child runs at once ({@link Integer#MAX_VALUE}: no limit). */
+    /**
+     * The most calls an async child runs at once ({@link Integer#MAX_VALUE}: no limit).
+     *
+     * @return the limit ({@link Builder#maxInFlight(int)})
+     */
     public int maxInFlight() {
         return maxInFlight;
     }
 
+    /**
+     * The largest frame body either side sends or accepts.
+     *
+     * @return the limit in bytes ({@link Builder#maxFrameSize(int)})
+     */
     public int maxFrameSize() {
         return maxFrameSize;
     }
@@ -165,6 +233,9 @@ public final class RpcOptions {
          * {@code public static void fn(RpcReply reply, Object... args)}; it is called on the
          * reader thread as each request arrives and answers through {@code reply} from any thread,
          * in any order (at most {@link #maxInFlight(int)} unanswered at once).
+         *
+         * @param async true for the async backend, false for the sync one
+         * @return this builder
          */
         public Builder async(boolean async) {
             this.async = async;
@@ -176,6 +247,9 @@ public final class RpcOptions {
          * {@code "pkg.Cls::method"}, declared {@code (ForkArgs)} (the arguments sent to the process
          * before {@link Rpc#run}) or {@code ()}. If it throws, the worker fails: pending calls fail
          * with {@link RpcException.Kind#WORKER_LOST} carrying its exception.
+         *
+         * @param method the init function's name
+         * @return this builder
          */
         public Builder init(String method) {
             this.init = Objects.requireNonNull(method, "method");
@@ -187,13 +261,21 @@ public final class RpcOptions {
          * client and every call has been answered and written (after the connection is closed).
          * The process exits when it returns, so it can keep the process alive for other work.
          * Default: none, the process exits at once.
+         *
+         * @param method the done function's name
+         * @return this builder
          */
         public Builder done(String method) {
             this.done = Objects.requireNonNull(method, "method");
             return this;
         }
 
-        /** Receives the arguments of each {@code RpcChild.event(...)} call in the child, in order with results. */
+        /**
+         * Receives the arguments of each {@code RpcChild.event(...)} call in the child, in order with results.
+         *
+         * @param handler called with each event's arguments
+         * @return this builder
+         */
         public Builder onEvent(Consumer<Object[]> handler) {
             this.onEvent = Objects.requireNonNull(handler, "handler");
             return this;
@@ -205,6 +287,9 @@ public final class RpcOptions {
          * each protocol violation that does not end it (a reply for an unknown id, a second reply,
          * an event without {@link #onEvent} handler). Default: logged at level ERROR through
          * {@code System.Logger} "dev.jfork.rpc".
+         *
+         * @param handler called with each error
+         * @return this builder
          */
         public Builder onError(Consumer<RpcException> handler) {
             this.onError = Objects.requireNonNull(handler, "handler");
@@ -216,6 +301,9 @@ public final class RpcOptions {
          * answered every call and exited (or, with {@link #done}, closed the connection), or the
          * child ended with status 0 while nothing was pending. Never called together with the
          * final {@link #onError}.
+         *
+         * @param handler run once after a clean end
+         * @return this builder
          */
         public Builder onDestroy(Runnable handler) {
             this.onDestroy = Objects.requireNonNull(handler, "handler");
@@ -226,6 +314,9 @@ public final class RpcOptions {
          * SPI for frameworks (fork-pool): receives CONTROL frames sent by the child with
          * {@link RpcChild#control(int, byte[])} as (kind, payload), in order with results and
          * events. Without a handler they are ignored.
+         *
+         * @param handler called with the kind and payload of each frame
+         * @return this builder
          */
         public Builder onControl(BiConsumer<Integer, byte[]> handler) {
             this.onControl = Objects.requireNonNull(handler, "handler");
@@ -237,6 +328,9 @@ public final class RpcOptions {
          * classes in the same order, so the ids agree). Optional with Kryo, where any class
          * travels (by name); registered ones travel as small ids, which is faster, and count as
          * declared: a worker may send them back.
+         *
+         * @param classes the classes to register, appended in this order
+         * @return this builder
          */
         public Builder register(Class<?>... classes) {
             for (Class<?> c : classes) {
@@ -252,6 +346,9 @@ public final class RpcOptions {
          * for, and classes it sent on the connection itself. A worker that processes untrusted
          * input cannot make this program instantiate any other class: such an answer fails, and
          * its message names this method.
+         *
+         * @param classesOrPackages class names, or package names followed by {@code ".*"}, appended
+         * @return this builder
          */
         public Builder allow(String... classesOrPackages) {
             for (String c : classesOrPackages) {
@@ -260,7 +357,12 @@ public final class RpcOptions {
             return this;
         }
 
-        /** {@link #allow(String...)} with classes. */
+        /**
+         * {@link #allow(String...)} with classes.
+         *
+         * @param classes the classes to allow, appended
+         * @return this builder
+         */
         public Builder allow(Class<?>... classes) {
             for (Class<?> c : classes) {
                 allowed.add(Objects.requireNonNull(c, "class").getName());
@@ -268,7 +370,12 @@ public final class RpcOptions {
             return this;
         }
 
-        /** The serializer class (default {@link RpcSerializer#kryo()}; {@link RpcSerializer#bytes()} for raw byte arrays). */
+        /**
+         * The serializer class (default {@link RpcSerializer#kryo()}; {@link RpcSerializer#bytes()} for raw byte arrays).
+         *
+         * @param serializer an {@link RpcSerializer} implementation both processes can instantiate
+         * @return this builder
+         */
         public Builder serializer(Class<? extends RpcSerializer> serializer) {
             this.serializer = Objects.requireNonNull(serializer, "serializer");
             return this;
@@ -278,6 +385,10 @@ public final class RpcOptions {
          * Async backend: the most calls the child runs at once (default: no limit). When the limit
          * is reached the child stops reading requests until one is answered, so further calls wait
          * in the socket and in the parent (back-pressure) instead of piling up in the child.
+         *
+         * @param calls the most unanswered calls the child runs at once, at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code calls} is below 1
          */
         public Builder maxInFlight(int calls) {
             if (calls < 1) {
@@ -292,6 +403,10 @@ public final class RpcOptions {
          * whose encoded arguments are larger fails at once with {@link RpcException.Kind#LOCAL}; a
          * result or event that is larger fails in the child (the call then fails with
          * {@link RpcException.Kind#REMOTE}; {@code RpcChild.event} throws).
+         *
+         * @param bytes the largest frame body, in bytes, at least 1024
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is below 1024
          */
         public Builder maxFrameSize(int bytes) {
             if (bytes < 1024) {
@@ -302,6 +417,9 @@ public final class RpcOptions {
         }
 
         /**
+         * Builds the options; later changes to this builder do not affect them.
+         *
+         * @return the options set so far
          * @throws IllegalStateException if {@link #done} is set without {@code async(true)}
          */
         public RpcOptions build() {

@@ -10,6 +10,7 @@ public interface RpcReply {
     /**
      * Completes the call with a result (null allowed).
      *
+     * @param result the call's result, encoded with the worker's serializer
      * @throws IllegalStateException if the call was already answered
      */
     void done(Object result);
@@ -18,10 +19,15 @@ public interface RpcReply {
      * Fails the call: the parent's future fails with an {@link RpcException} carrying this
      * exception's class, message and stack trace.
      *
+     * @param error why the call failed (null stands for a {@link NullPointerException})
      * @throws IllegalStateException if the call was already answered
      */
     void fail(Throwable error);
 
-    /** True once the call was answered. */
+    /**
+     * True once the call was answered.
+     *
+     * @return whether {@link #done} or {@link #fail} was called
+     */
     boolean isDone();
 }

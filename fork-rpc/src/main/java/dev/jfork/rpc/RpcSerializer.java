@@ -12,10 +12,27 @@ import dev.jfork.rpc.internal.KryoSerializer;
  * Implementations must be thread-safe.
  */
 public interface RpcSerializer {
-    /** Encodes values; a result is encoded as a one-element list. */
+    /**
+     * Encodes values; a result is encoded as a one-element list.
+     *
+     * @param values the values to encode, in order (elements may be null)
+     * @return the encoded bytes
+     * @throws Exception if a value cannot be encoded: a call's arguments make it fail with
+     *                   {@link RpcException.Kind#LOCAL}, a result makes its call fail with
+     *                   {@link RpcException.Kind#REMOTE}, and {@link RpcChild#event} throws
+     */
     byte[] encode(Object[] values) throws Exception;
 
-    /** Decodes what {@link #encode} produced from {@code length} bytes at {@code offset}. */
+    /**
+     * Decodes what {@link #encode} produced from {@code length} bytes at {@code offset}.
+     *
+     * @param data   the buffer holding the encoded values
+     * @param offset where the encoded values start in {@code data}
+     * @param length how many bytes they take
+     * @return the values, as many and in the order they were encoded
+     * @throws Exception if the bytes cannot be decoded: the call whose arguments or result they hold
+     *                   then fails, and an event that cannot be decoded goes to {@code onError}
+     */
     Object[] decode(byte[] data, int offset, int length) throws Exception;
 
     /**
@@ -24,6 +41,8 @@ public interface RpcSerializer {
      * {@link RpcOptions.Builder#register(Class...)} as fixed ids, others by name; no references.
      * What a worker sends back is accepted only if the parent sent, declared or allowed its class
      * ({@link RpcOptions.Builder#allow(String...)}). See the RPC section of docs/PROTOCOL.md.
+     *
+     * @return the Kryo serializer's class, for {@link RpcOptions.Builder#serializer(Class)}
      */
     static Class<? extends RpcSerializer> kryo() {
         return KryoSerializer.class;
@@ -32,6 +51,8 @@ public interface RpcSerializer {
     /**
      * Raw byte arrays, like AnyEvent::Fork::RPC's string serialiser: every argument and result
      * must be a {@code byte[]} (or null); the fastest choice for functions that speak bytes.
+     *
+     * @return the bytes serializer's class, for {@link RpcOptions.Builder#serializer(Class)}
      */
     static Class<? extends RpcSerializer> bytes() {
         return BytesSerializer.class;

@@ -52,6 +52,9 @@ public final class ForkTemplate {
      * {@code -javaagent:fork-template.jar}: records the program's class loading order from the
      * start, for a runtime without the diagnostic command {@link #capture()} asks (it is used
      * instead of the command wherever it is given).
+     *
+     * @param args the agent's options (after {@code =}), ignored
+     * @param inst the JVM's instrumentation, through which class loading is recorded
      */
     public static void premain(String args, java.lang.instrument.Instrumentation inst) {
         LoadOrder.install(inst);
@@ -61,6 +64,7 @@ public final class ForkTemplate {
      * Starts a template that reproduces the program as it is now and returns it; calling it again
      * returns the same template while it lives (a new one if it was closed or died).
      *
+     * @return the template, to {@link Fork#fork()} workers from
      * @throws IllegalStateException if the program's loaded classes cannot be read (the message
      *                               names the JVM option that allows it)
      */

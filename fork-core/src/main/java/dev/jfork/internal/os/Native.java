@@ -58,12 +58,16 @@ public final class Native {
     public static final int O_NOFOLLOW = System.getProperty("os.arch", "").matches("aarch64|arm64|arm.*") ? 0x8000 : 0x20000;
     public static final int SIGKILL = 9;
 
-    /** The backend: the JDK's foreign function API on JDK 22+ where it was built in, else jnr-ffi. */
+    /**
+     * The backend: the JDK's foreign function API on JDK 22+ where it was built in, else jnr-ffi.
+     * {@code -Djfork.native=jnr} keeps jnr-ffi on JDK 22+ too (to compare them; children inherit
+     * the property with the rest of the command line's {@code -D} options).
+     */
     private static final class Holder {
         static final NativeBackend BACKEND = choose();
 
         private static NativeBackend choose() {
-            if (Runtime.version().feature() >= 22) {
+            if (Runtime.version().feature() >= 22 && !"jnr".equals(System.getProperty("jfork.native"))) {
                 try {
                     Class<?> ffm = Class.forName("dev.jfork.internal.os.FfmBackend", true, Native.class.getClassLoader());
                     return (NativeBackend) ffm.getDeclaredConstructor().newInstance();
