@@ -210,6 +210,29 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
+     * Asks this process, as a template, to keep at least {@code count} spares ready: forks started
+     * ahead of time and prepared with everything it was sent, so that {@link #fork()} finds one at
+     * once. Bounded by its spec's {@link JvmSpec.Builder#maxSpares(int) maxSpares} and
+     * {@link JvmSpec.Builder#spareMemoryBudget(long) spareMemoryBudget}; replaces an earlier
+     * request; 0 returns to the spec's {@link JvmSpec.Builder#spares(int) spares}. A template also
+     * grows its spares by itself when forks are asked for in bursts; this is for a caller that
+     * knows ahead how many it will need (a pool calls it with its {@code max}). The spares start
+     * now, {@code spareDelay} apart, if they had not.
+     *
+     * @param count how many spares to keep, 0 or more
+     * @return this process, for chaining
+     * @throws IllegalArgumentException if {@code count} is negative
+     * @throws IllegalStateException    if this process was run, closed or handed over
+     */
+    public Fork keepSpares(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count < 0: " + count);
+        }
+        link.keepSpares(count);
+        return this;
+    }
+
+    /**
      * Loads and initialises classes in the process, in order. A class that cannot be found, loaded
      * or initialised makes the process fail; {@link #run} reports it.
      *

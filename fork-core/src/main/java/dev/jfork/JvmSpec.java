@@ -45,6 +45,12 @@ public final class JvmSpec {
     public static final int DEFAULT_SPARES = 2;
     /** Default for {@link Builder#spareDelay(Duration)}. */
     public static final Duration DEFAULT_SPARE_DELAY = Duration.ofMillis(30);
+    /** Default for {@link Builder#maxSpares(int)}. */
+    public static final int DEFAULT_MAX_SPARES = 16;
+    /** Default for {@link Builder#spareIdleTimeout(Duration)}. */
+    public static final Duration DEFAULT_SPARE_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    /** Default for {@link Builder#spareMemoryBudget(long)}: 384 MiB. */
+    public static final long DEFAULT_SPARE_MEMORY_BUDGET = 384L << 20;
     /** Default for {@link Builder#cacheMaxAge(Duration)}: 30 days. */
     public static final Duration DEFAULT_CACHE_MAX_AGE = Duration.ofDays(30);
     /** Default for {@link Builder#maxFrameSize(int)}: 64 MiB. */
@@ -65,6 +71,9 @@ public final class JvmSpec {
     private final int maxFrameSize;
     private final int spares;
     private final Duration spareDelay;
+    private final int maxSpares;
+    private final Duration spareIdleTimeout;
+    private final long spareMemoryBudget;
     private final boolean classDataSharing;
     private final boolean fixedArchiveAddress;
     private final boolean leanFlags;
@@ -85,6 +94,9 @@ public final class JvmSpec {
         this.maxFrameSize = b.maxFrameSize;
         this.spares = b.spares;
         this.spareDelay = b.spareDelay;
+        this.maxSpares = b.spares == 0 ? 0 : Math.max(b.maxSpares, b.spares); // spares(0) turns them off, growth included
+        this.spareIdleTimeout = b.spareIdleTimeout;
+        this.spareMemoryBudget = b.spareMemoryBudget;
         this.classDataSharing = b.classDataSharing;
         this.fixedArchiveAddress = b.fixedArchiveAddress;
         this.leanFlags = b.leanFlags;
@@ -221,6 +233,35 @@ public final class JvmSpec {
     }
 
     /**
+     * The most spares a template of this spec keeps when demand grows (never fewer than
+     * {@link #spares()}; 0 when {@code spares()} is 0).
+     *
+     * @return the limit, at least {@link #spares()}
+     */
+    public int maxSpares() {
+        return maxSpares;
+    }
+
+    /**
+     * How long a template keeps spares beyond {@link #spares()} once forks are no longer asked for.
+     *
+     * @return the timeout, positive
+     */
+    public Duration spareIdleTimeout() {
+        return spareIdleTimeout;
+    }
+
+    /**
+     * How much memory (proportional set size) a template's spares may take together before it stops
+     * adding spares beyond {@link #spares()}.
+     *
+     * @return the budget in bytes
+     */
+    public long spareMemoryBudget() {
+        return spareMemoryBudget;
+    }
+
+    /**
      * Whether the forks of a template boot from a class-data archive.
      *
      * @return true if class-data archives are used (see {@link Builder#classDataSharing(boolean)})
@@ -294,6 +335,9 @@ public final class JvmSpec {
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
         private int spares = DEFAULT_SPARES;
         private Duration spareDelay = DEFAULT_SPARE_DELAY;
+        private int maxSpares = DEFAULT_MAX_SPARES;
+        private Duration spareIdleTimeout = DEFAULT_SPARE_IDLE_TIMEOUT;
+        private long spareMemoryBudget = DEFAULT_SPARE_MEMORY_BUDGET;
         private boolean classDataSharing = true;
         private boolean fixedArchiveAddress;
         private boolean leanFlags = true;
@@ -323,6 +367,9 @@ public final class JvmSpec {
             this.maxFrameSize = s.maxFrameSize;
             this.spares = s.spares;
             this.spareDelay = s.spareDelay;
+            this.maxSpares = s.maxSpares;
+            this.spareIdleTimeout = s.spareIdleTimeout;
+            this.spareMemoryBudget = s.spareMemoryBudget;
             this.classDataSharing = s.classDataSharing;
             this.fixedArchiveAddress = s.fixedArchiveAddress;
             this.leanFlags = s.leanFlags;
@@ -527,6 +574,67 @@ public final class JvmSpec {
                 throw new IllegalArgumentException("spareDelay < 0: " + delay);
             }
             this.spareDelay = delay;
+            return this;
+        }
+
+        /**
+         * The most spares a template keeps when forks are asked for faster than its
+         * {@link #spares(int) spares} cover (default {@value JvmSpec#DEFAULT_MAX_SPARES}; a value
+         * below {@code spares} means {@code spares}). A template counts how many forks it was asked
+         * for within a second, and keeps that many spares ready (at least {@code spares}, at most
+         * this, within {@link #spareMemoryBudget(long)}; none at all with {@code spares(0)}) until
+         * no fork has been asked for during
+         * {@link #spareIdleTimeout(Duration)}; then it returns to {@code spares}. A burst of forks
+         * therefore costs JVM starts once, and the same burst again finds its spares ready. A
+         * pool tells its template how many workers it may start ({@code ForkPool} calls
+         * {@link Fork#keepSpares(int)}), so its spares are ready before the first burst.
+         *
+         * @param max the limit, 0 or more
+         * @return this builder, for chaining
+         * @throws IllegalArgumentException if {@code max} is negative
+         */
+        public Builder maxSpares(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException("maxSpares < 0: " + max);
+            }
+            this.maxSpares = max;
+            return this;
+        }
+
+        /**
+         * How long a template keeps the spares it added for a burst once no fork is asked for
+         * (default 30 s); after that it ends those beyond {@link #spares(int)}.
+         *
+         * @param timeout the timeout, positive
+         * @return this builder, for chaining
+         * @throws IllegalArgumentException if {@code timeout} is not positive
+         */
+        public Builder spareIdleTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("spareIdleTimeout must be positive: " + timeout);
+            }
+            this.spareIdleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The memory the spares of one template may take together, as proportional set size (the
+         * kernel's share of each page counted once among the processes that map it; default
+         * 384 MiB). An idle spare takes 20-30 MB on the development machine (fork-bench,
+         * FastForkBench). The template measures its spares and adds none beyond
+         * {@link #spares(int)} that would exceed the budget; the first {@code spares} are always
+         * kept.
+         *
+         * @param bytes the budget, 0 or more
+         * @return this builder, for chaining
+         * @throws IllegalArgumentException if {@code bytes} is negative
+         */
+        public Builder spareMemoryBudget(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("spareMemoryBudget < 0: " + bytes);
+            }
+            this.spareMemoryBudget = bytes;
             return this;
         }
 

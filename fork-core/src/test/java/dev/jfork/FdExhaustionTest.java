@@ -32,12 +32,15 @@ class FdExhaustionTest {
         try {
             Process p = new ProcessBuilder("bash", "-c", cmd.toString()).redirectError(err).start();
             boolean ended = p.waitFor(TestSupport.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            String dump = "";
             if (!ended) {
+                dump = TestSupport.threadDump(p.pid());
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
             }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String out = ended ? new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8) : "(killed)";
             String stderr = new String(java.nio.file.Files.readAllBytes(err.toPath()), StandardCharsets.UTF_8);
-            String report = "stdout:\n" + out + "\nstderr:\n" + stderr;
+            String report = "stdout:\n" + out + "\nstderr:\n" + stderr + dump;
             assertTrue(ended, "the program did not end in time: " + report);
             Map<String, String> said = new HashMap<>();
             for (String line : out.split("\n")) {

@@ -130,4 +130,17 @@ public final class TestSupport {
         new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar), m).close();
         return jar;
     }
+
+    /** The threads of a JVM that did not end in time (its own jcmd, or why there is none), for a failure message. */
+    public static String threadDump(long pid) {
+        java.nio.file.Path jcmd = java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "Thread.print").redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            return "\nthreads of " + pid + ":\n" + text;
+        } catch (IOException | InterruptedException e) {
+            return "\n(no thread dump of " + pid + ": " + e + ")";
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.jfork.bench;
 
+import java.io.IOException;
 import dev.jfork.ForkArgs;
 import dev.jfork.ForkChannel;
 
@@ -14,5 +15,14 @@ public final class BenchChild {
     /** The run function: {@code dev.jfork.bench.BenchChild.run}. */
     public static void run(ForkChannel parent, ForkArgs args) {
         // return immediately: the process exits
+    }
+
+    /**
+     * {@link FirstByteBench}'s run function: writes one byte to the parent, closes the channel and
+     * returns, so the process exits right after the parent could read its first byte.
+     */
+    public static void writeByte(ForkChannel parent, ForkArgs args) throws IOException {
+        parent.outputStream().write('.');
+        parent.close();
     }
 }

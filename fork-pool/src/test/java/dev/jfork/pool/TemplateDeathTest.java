@@ -161,7 +161,8 @@ class TemplateDeathTest {
      */
     @org.junit.jupiter.api.Test
     void closeNowTerminatesWithinTheExitTimeoutWhenTheTemplateHangs() throws Exception {
-        Fork template = Fork.newTemplate(QUIET).require("dev.jfork.pool.PoolJobs");
+        // no spares: a spare already handed to this program would make a worker without the template
+        Fork template = Fork.newTemplate(QUIET.toBuilder().spares(0).build()).require("dev.jfork.pool.PoolJobs");
         ForkChannel first = template.fork().run("dev.jfork.ChildFunctions.describe").get(TOLD_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
         first.close();
         long pid = template.pid().orElseThrow();

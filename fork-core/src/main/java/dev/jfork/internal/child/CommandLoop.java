@@ -142,6 +142,15 @@ final class CommandLoop implements ParentChannel {
             case Protocol.FORK:
                 template().fork(f.id);
                 return;
+            case Protocol.PARK:
+                template().park();
+                return;
+            case Protocol.TAKEN:
+                template().taken(f.id);
+                return;
+            case Protocol.KEEP_SPARES:
+                template().keep(f.u32(0));
+                return;
             case Protocol.HINT: {
                 TemplateRole t = existingTemplate();
                 if (t != null) {

@@ -14,6 +14,7 @@ import java.util.Set;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.os.JavaRuntime;
 import dev.jfork.internal.wire.LaunchLine;
+import dev.jfork.internal.wire.SparePolicy;
 
 
 /** The command line and environment of a child JVM started from a {@link JvmSpec}. */
@@ -64,7 +65,9 @@ public final class JvmCommand {
         }
         argv.add("-cp");
         argv.add(classPath(spec));
-        argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spec.spares(), spec.spareDelay().toMillis(),
+        SparePolicy spares = new SparePolicy(spec.spares(), spec.maxSpares(), spec.spareDelay().toMillis(),
+                spec.spareIdleTimeout().toMillis(), spec.spareMemoryBudget());
+        argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spares,
                 spec.classDataSharing() ? spec.cacheDirectory().toString() : null).mainAndArgs());
         return argv;
     }

@@ -12,6 +12,7 @@ import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.Reaper;
 import dev.jfork.internal.os.Spawner;
 import dev.jfork.internal.template.ArchiveCachePruner;
+import dev.jfork.internal.wire.LaunchLine;
 import dev.jfork.internal.wire.Protocol;
 import dev.jfork.internal.wire.WaitStatus;
 
@@ -49,6 +50,9 @@ public final class Launcher {
             socket[0] = -1;
             err[0] = -1;
             link.started(pid);
+            if (LaunchLine.TEMPLATE.equals(role)) {
+                link.park(); // its spares start at once: park them here as they become ready
+            }
             Reaper.watch(pid).whenComplete((status, e) -> link.ended(status != null ? exitOf(status)
                     : ForkExit.unknown("waitpid failed: " + e)));
             LOG.log(Level.DEBUG, "started {0} process {1}", role, pid);

@@ -60,6 +60,8 @@ public final class ProcessLink implements ReplyReader.Replies {
     private State state = State.PREPARING;
     private boolean readerWanted;
     private boolean readerStarted;
+    /** kill() was called: forks are no longer asked for (they fail with the template's end). */
+    private boolean killed;
     private CompletableFuture<ForkChannel> running;
     private String runFunction;
 
@@ -132,21 +134,73 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     // ------------------------------------------------------------------ commands
 
-    /** Asks this process to fork; the new process is prepared with everything this one was sent so far. */
+    /**
+     * Asks this process to fork; the new process is prepared with everything this one was sent so
+     * far. A spare this template handed over ahead of time (parked here) is taken at once and
+     * caught up from the {@link PreparationLog}, without a round trip to the template; otherwise
+     * the template is asked ({@code FORK}) and the new process's socket arrives in {@code FORKED}.
+     */
     public ProcessLink fork() {
         ProcessLink child = new ProcessLink(spec, false, this);
+        TemplateLink.Parked spare = null;
+        boolean templateGone;
         synchronized (lock) {
             requirePreparing("fork");
-            if (writeFailure == null && !readerDone && startFailure == null) {
-                int id = forks.register(child);
-                readerWanted = true;
-                writer.write(Frame.encode(Protocol.FORK, id, new byte[0]));
+            templateGone = writeFailure != null || readerDone || startFailure != null || killed;
+            if (!templateGone) {
+                parkLocked(); // the first fork: from now on this template's spares are parked here
+                spare = forks.takeParked();
+                while (spare != null && !forks.log.replay(child.writer, spare.position)) {
+                    spare.close(); // cannot be caught up (a descriptor went missing): it exits
+                    spare = forks.takeParked();
+                }
+                if (spare != null) {
+                    forks.put(spare.id, child); // its exit is reported under the spare's id
+                    writer.write(Frame.encode(Protocol.TAKEN, spare.id, new byte[0]));
+                } else {
+                    writer.write(Frame.encode(Protocol.FORK, forks.register(child), new byte[0]));
+                }
                 startReaderIfWanted();
-                return child;
             }
         }
-        child.templateEnded(this); // outside the lock: it completes the child's futures
+        if (templateGone) {
+            child.templateEnded(this); // outside the lock: it completes the child's futures
+        } else if (spare != null) {
+            child.pid.complete(spare.pid);
+            child.connect(spare.control, spare.stderr); // writes the catch-up, then what the caller sends
+        }
         return child;
+    }
+
+    /**
+     * From now on the template hands its spares over to be parked here ({@code PARK}, sent once):
+     * a process started as a template at once, any other on its first fork or keepSpares.
+     */
+    void park() {
+        synchronized (lock) {
+            if (state == State.PREPARING && writeFailure == null && startFailure == null) {
+                parkLocked();
+                startReaderIfWanted();
+            }
+        }
+    }
+
+    /** Caller holds the lock. */
+    private void parkLocked() {
+        readerWanted = true;
+        if (forks.park()) {
+            writer.write(Frame.encode(Protocol.PARK, new byte[0]));
+        }
+    }
+
+    /** Asks this template to keep at least {@code count} spares ready (its spec's maxSpares bounds it). */
+    public void keepSpares(int count) {
+        synchronized (lock) {
+            requirePreparing("keepSpares");
+            parkLocked();
+            writer.write(Frame.encode(Protocol.KEEP_SPARES, Frame.ints(count)));
+            startReaderIfWanted();
+        }
     }
 
     /** Queues a command frame. */
@@ -159,6 +213,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             requirePreparing(describe(type));
             writer.write(frame);
+            forks.log.frame(frame); // a parked spare is caught up from here
         }
     }
 
@@ -172,6 +227,7 @@ public final class ProcessLink implements ReplyReader.Replies {
                 throw e;
             }
             writer.write(Frame.encode(Protocol.ARG_FDS, Frame.ints(fds.length)));
+            forks.log.fds(fds); // duplicates of its own, before the writer owns (and closes) these
             writer.sendFds(fds); // the writer's from here on: sent and closed, or closed
         }
     }
@@ -183,6 +239,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             requirePreparing("run");
             state = State.RUN_REQUESTED;
+            forks.endParking(); // a template that runs forks no more: its parked spares end
             runFunction = function;
             running = r;
             if (startFailure == null) {
@@ -213,7 +270,9 @@ public final class ProcessLink implements ReplyReader.Replies {
         }
         synchronized (lock) {
             if (state == State.PREPARING && writeFailure == null && startFailure == null && forks.firstHint(className)) {
-                writer.write(Frame.encode(Protocol.HINT, 0, className));
+                byte[] frame = Frame.encode(Protocol.HINT, 0, className);
+                writer.write(frame);
+                forks.hintParked(frame); // the spares parked here load it too
             }
         }
     }
@@ -239,6 +298,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             }
             state = State.DETACHED;
             ch = control;
+            forks.endParking(); // the new owner gets spares of its own
         }
         try {
             writer.awaitWritten();
@@ -268,6 +328,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             state = State.CLOSED;
             ch = control;
         }
+        forks.endParking(); // they exit; its template reports that
         if (ch != null) {
             closeAfterWrites(ch);
         } // else connect() does it: the commands queued so far are sent first, as they would have been
@@ -283,9 +344,17 @@ public final class ProcessLink implements ReplyReader.Replies {
         writer.then(halfClose ? ch::shutdownOutput : ch::close);
     }
 
-    /** Kills the process now, or once its pid is known; nothing once it has ended. */
+    /**
+     * Kills the process now, or once its pid is known; nothing once it has ended. A template forks
+     * no more from here on: its parked spares are let go at once, so a {@code fork()} that follows
+     * fails with the template's end instead of running a spare of a template that is dying.
+     */
     public void kill() {
         if (!adopted) {
+            synchronized (lock) {
+                killed = true;
+            }
+            forks.endParking();
             ExitDeadline.killNow(pid, exit);
         }
     }
@@ -364,7 +433,9 @@ public final class ProcessLink implements ReplyReader.Replies {
     @Override
     public void exited(int forkId, int status) {
         ProcessLink child = forks.remove(forkId);
-        if (child != null) {
+        if (child == null) {
+            forks.dropParked(forkId); // a parked spare ended
+        } else {
             ForkExit e = Launcher.exitOf(status);
             JforkThreads.io(() -> child.exit.complete(e)); // the caller's onExit callbacks must not run on this reader
         }
@@ -377,6 +448,16 @@ public final class ProcessLink implements ReplyReader.Replies {
             String why = "the template could not start the process: " + reason;
             JforkThreads.io(() -> child.startFailed(why, -1L, null)); // its run callbacks: not on this reader
         }
+    }
+
+    @Override
+    public void spare(int spareId, long sparePid, int position, int controlFd, int stderrFd) {
+        forks.addParked(new TemplateLink.Parked(spareId, sparePid, position, controlFd, stderrFd)); // closed if parking is over
+    }
+
+    @Override
+    public void retire(int spareId) {
+        forks.dropParked(spareId);
     }
 
     @Override
@@ -412,6 +493,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             orphans = stopReporting();
             r = running;
         }
+        forks.endParking();
         orphanForks(orphans);
         if (r != null) {
             failRun(r);

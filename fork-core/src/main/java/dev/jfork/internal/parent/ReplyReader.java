@@ -30,6 +30,12 @@ final class ReplyReader {
         /** FORKED: fork {@code forkId} is process {@code pid}, reachable on these descriptors (now the listener's). */
         void forked(int forkId, long pid, int controlFd, int stderrFd);
 
+        /** SPARE: the template's spare {@code spareId}, handed over ahead of any fork (its descriptors now the listener's). */
+        void spare(int spareId, long pid, int position, int controlFd, int stderrFd);
+
+        /** RETIRE: the template needs spare {@code spareId} no more. */
+        void retire(int spareId);
+
         /** FORKED whose descriptors this program could not receive (it has none free): only that fork is lost. */
         void forkUnreachable(int forkId, long pid, String reason);
 
@@ -81,6 +87,21 @@ final class ReplyReader {
                         replies.forked(f.id, pid, fds[0], fds[1]);
                         break;
                     }
+                    case Protocol.SPARE: {
+                        long pid = f.u32(0);
+                        int position = f.u32(4);
+                        try {
+                            int[] fds = ch.receiveFds(2);
+                            replies.spare(f.id, pid, position, fds[0], fds[1]);
+                        } catch (FdPassing.DescriptorsDroppedException e) {
+                            // out of descriptors: the spare reads end of stream and exits, its exit still comes
+                            LOG.log(Level.DEBUG, "spare {0} of process {1} lost: {2}", pid, who, e.getMessage());
+                        }
+                        break;
+                    }
+                    case Protocol.RETIRE:
+                        replies.retire(f.id);
+                        break;
                     case Protocol.EXITED:
                         replies.exited(f.id, f.u32(0));
                         break;

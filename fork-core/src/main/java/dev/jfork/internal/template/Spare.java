@@ -29,6 +29,9 @@ final class Spare {
     /** Handed to the parent as fork {@link #forkId}: its exit is reported. */
     boolean handed;
     int forkId;
+    /** Handed to the parent ahead of any fork, as spare {@link #spareId}: its exit is reported under that id. */
+    boolean delivered;
+    int spareId;
     /** Its raw wait status once reaped. */
     Integer status;
     private boolean discarded;
@@ -52,6 +55,11 @@ final class Spare {
 
     synchronized boolean isReaped() {
         return status != null;
+    }
+
+    /** Entries of the template's preparation queued for it so far. */
+    synchronized int position() {
+        return position;
     }
 
     /**

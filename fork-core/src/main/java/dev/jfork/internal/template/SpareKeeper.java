@@ -4,29 +4,46 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import dev.jfork.internal.os.Native;
 import dev.jfork.internal.wire.Frame;
 import dev.jfork.internal.wire.Protocol;
+import dev.jfork.internal.wire.SparePolicy;
 
 /**
- * Keeps a template's spares: {@code target} forks started ahead of time and replayed to the
- * template's current state, so that a fork request hands one over at once. One keeper thread
- * starts replacements ({@code spareDelay} after the latest hand-over, so that a start does not
- * compete for the CPUs with the fork just handed over) and catches idle spares up when the
+ * Keeps a template's spares: forks started ahead of time and replayed to the template's current
+ * state, so that a fork request finds one ready. One keeper thread starts them, one at a time and
+ * {@code spareDelay} apart (a JVM's start takes a CPU for tens of milliseconds; the latest
+ * hand-over and the spares started before get the CPUs first), and catches idle spares up when the
  * template is prepared further. Nothing here blocks on a spare: what a spare is sent is queued on
  * its own writer.
  *
- * <p>After {@link #FAILURES_TOLERATED} spares in a row die before they are used (a template whose
- * forks cannot boot), it stops keeping spares; forks are then started on demand.
+ * <p>How many: {@link SparePolicy#base()} at least; more while forks are asked for faster, as many
+ * as were asked for within the last second (the <em>burst</em>), or as the parent asked to keep
+ * ({@link #keep}), up to {@link SparePolicy#max()} and within the memory budget; back to the base
+ * once no fork was asked for during the idle timeout.
+ *
+ * <p>Once the parent asked for them ({@link #park()}), a ready spare is handed to the parent at
+ * once ({@link Protocol#SPARE}): the parent makes it a fork without asking the template, and tells
+ * it afterwards ({@link #taken}). Such a spare counts as kept until it is taken, ends, or is
+ * retired ({@link Protocol#RETIRE}) because fewer are needed.
+ *
+ * <p>After {@link #FAILURES_TOLERATED} spares in a row fail before they are used (a template whose
+ * forks cannot boot or replay), it stops keeping spares; forks are then started on demand.
  */
 final class SpareKeeper {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
-    /** After this many spares in a row die before being handed over, stop keeping spares. */
+    /** After this many spares in a row fail before being used, stop keeping spares. */
     static final int FAILURES_TOLERATED = 3;
+    /** The window in which fork requests count as one burst. */
+    private static final long BURST_WINDOW_NANOS = 1_000_000_000L;
 
-    private final int target;
+    private final SparePolicy policy;
     private final long delayNanos;
+    private final long idleNanos;
     private final ForkLauncher launcher;
     private final Preparation preparation;
     private final ParentChannel parent;
@@ -34,15 +51,30 @@ final class SpareKeeper {
 
     // guarded by this
     private final ArrayDeque<Spare> idle = new ArrayDeque<>();
+    /** Spares handed to the parent ahead of any fork and not taken yet, by spare id. */
+    private final Map<Integer, Spare> parked = new LinkedHashMap<>();
     private int starting;
     private int failures;
     private boolean prepared;
     private boolean started;
     private boolean stopped;
+    private boolean parkMode;
+    private int nextSpareId;
+    /** What the parent asked to keep ({@link Protocol#KEEP_SPARES}). */
+    private int requested;
+    /** When the latest fork requests came (System.nanoTime), within the burst window. */
+    private final ArrayDeque<Long> recentRequests = new ArrayDeque<>();
+    /** The largest burst since the template was last idle. */
+    private int burst;
+    private long lastRequest = System.nanoTime() - (1L << 62);
     /** Classes the parent said forks of this template run (Protocol.HINT), in order. */
     private final List<String> hints = new ArrayList<>();
-    /** When a spare was last handed over (System.nanoTime). */
+    /** When a spare was last handed over or started (System.nanoTime). */
     private long lastTaken = System.nanoTime() - (1L << 62);
+    private long lastStart = System.nanoTime() - (1L << 62);
+    /** What one spare takes (PSS bytes, 0 until measured) and when it was measured (System.nanoTime). */
+    private long pssPerSpare;
+    private long pssMeasured = System.nanoTime() - (1L << 62);
     private final Object announceLock = new Object();
     private int announced = -1; // guarded by announceLock
 
@@ -51,9 +83,10 @@ final class SpareKeeper {
         void started(Spare s);
     }
 
-    SpareKeeper(int target, long delayMs, ForkLauncher launcher, Preparation preparation, ParentChannel parent, SpareWatch watch) {
-        this.target = target;
-        this.delayNanos = delayMs * 1_000_000L;
+    SpareKeeper(SparePolicy policy, ForkLauncher launcher, Preparation preparation, ParentChannel parent, SpareWatch watch) {
+        this.policy = policy;
+        this.delayNanos = policy.delayMs() * 1_000_000L;
+        this.idleNanos = Math.max(1, policy.idleMs()) * 1_000_000L;
         this.launcher = launcher;
         this.preparation = preparation;
         this.parent = parent;
@@ -62,7 +95,7 @@ final class SpareKeeper {
 
     /** Starts the keeper thread (once). */
     synchronized void start() {
-        if (target <= 0 || started || stopped) {
+        if (policy.max() <= 0 || started || stopped) {
             return;
         }
         started = true;
@@ -76,10 +109,38 @@ final class SpareKeeper {
         t.start();
     }
 
-    /** An idle spare for a hand-over, or null; the keeper starts its replacement after the spare delay. */
+    /** The parent keeps spares from now on: every ready spare is handed to it at once. */
+    void park() {
+        List<Spare> ready = new ArrayList<>();
+        synchronized (this) {
+            if (parkMode) {
+                return;
+            }
+            parkMode = true;
+            for (Spare s : idle) {
+                synchronized (s) {
+                    if (s.ready) {
+                        ready.add(s);
+                    }
+                }
+            }
+        }
+        for (Spare s : ready) {
+            deliver(s);
+        }
+    }
+
+    /** The parent asks for at least {@code count} spares (bounded by the policy's max). */
+    synchronized void keep(int count) {
+        requested = Math.max(0, count);
+        notifyAll();
+    }
+
+    /** An idle spare for a hand-over (a fork asked of the template), or null; counts as a fork request. */
     Spare take() {
         Spare s;
         synchronized (this) {
+            request();
             s = idle.pollFirst();
             if (s != null) {
                 lastTaken = System.nanoTime();
@@ -93,6 +154,27 @@ final class SpareKeeper {
             announce();
         }
         return s;
+    }
+
+    /** The parent made spare {@code spareId} a fork ({@link Protocol#TAKEN}). */
+    synchronized void taken(int spareId) {
+        request();
+        if (parked.remove(spareId) != null) {
+            lastTaken = System.nanoTime();
+            failures = 0; // handed over: preparation works in forks
+        }
+        notifyAll();
+    }
+
+    /** Counts a fork request for the burst size. Caller holds the lock. */
+    private void request() {
+        long now = System.nanoTime();
+        lastRequest = now;
+        recentRequests.addLast(now);
+        while (now - recentRequests.peekFirst() > BURST_WINDOW_NANOS) {
+            recentRequests.pollFirst();
+        }
+        burst = Math.max(burst, recentRequests.size());
     }
 
     /** The template was prepared further: idle spares catch up. */
@@ -133,6 +215,18 @@ final class SpareKeeper {
         }
     }
 
+    /**
+     * A spare handed to the parent ahead of any fork ended. Unless the parent had taken it, it is
+     * one fewer kept; one that failed (its replay threw: exit status 70) counts as a failure, one
+     * the parent closed (status 0) does not.
+     */
+    synchronized void parkedEnded(Spare s, boolean failed) {
+        if (parked.remove(s.spareId) != null && failed) {
+            failures++;
+        }
+        notifyAll();
+    }
+
     /** A spare was handed over and came up: preparation works in forks. */
     synchronized void succeeded() {
         failures = 0;
@@ -155,13 +249,86 @@ final class SpareKeeper {
         }
     }
 
+    /** How many spares to keep now, given what one takes ({@code perSpare} bytes, 0 if unknown). Caller holds the lock. */
+    private int target(long now, long perSpare) {
+        if (burst > 0 && now - lastRequest > idleNanos) {
+            burst = 0; // idle for the whole timeout: back to the base
+            recentRequests.clear();
+        }
+        int want = Math.min(policy.max(), Math.max(policy.base(), Math.max(requested, burst)));
+        if (want > policy.base() && perSpare > 0) {
+            want = (int) Math.max(policy.base(), Math.min(want, policy.budgetBytes() / perSpare));
+        }
+        return want;
+    }
+
+    /** Whether the keeper has something to do: a spare to start, or one too many to end. Caller holds the lock. */
+    private boolean needsWork(int target) {
+        return count() < target || count() - starting > target && (!idle.isEmpty() || !parked.isEmpty());
+    }
+
+    /** The memory (PSS) of one spare, averaged over the spares there are, measured at most once a second; 0 if unknown. */
+    private long measurePss() {
+        long now = System.nanoTime();
+        List<Integer> pids = new ArrayList<>();
+        synchronized (this) {
+            if (now - pssMeasured < 1_000_000_000L) {
+                return pssPerSpare;
+            }
+            pssMeasured = now;
+            for (Spare s : idle) {
+                pids.add(s.pid);
+            }
+            for (Spare s : parked.values()) {
+                pids.add(s.pid);
+            }
+        }
+        long total = 0;
+        int measured = 0;
+        for (int pid : pids) {
+            long p = pss(pid);
+            if (p > 0) {
+                total += p;
+                measured++;
+            }
+        }
+        synchronized (this) {
+            if (measured > 0) {
+                pssPerSpare = total / measured;
+            }
+            return pssPerSpare;
+        }
+    }
+
+    /** A process's proportional set size in bytes ({@code /proc/PID/smaps_rollup}), or 0 if unknown. */
+    static long pss(int pid) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get("/proc/" + pid + "/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or a kernel without smaps_rollup: unknown
+        }
+        return 0;
+    }
+
     private void keep() {
         while (true) {
             boolean spawnOne;
             List<Spare> toCatchUp;
+            List<Spare> toDiscard = new ArrayList<>();
+            List<Integer> toRetire = new ArrayList<>();
+            long perSpare = measurePss();
             synchronized (this) {
-                while (!stopped && failures < FAILURES_TOLERATED && idle.size() + starting >= target && !prepared) {
-                    waitQuietly(0);
+                long now = System.nanoTime();
+                int target = target(now, perSpare);
+                while (!stopped && failures < FAILURES_TOLERATED && !prepared && !needsWork(target)) {
+                    long untilIdle = burst > 0 ? lastRequest + idleNanos - now : 0;
+                    waitQuietly(untilIdle > 0 ? untilIdle : 0);
+                    now = System.nanoTime();
+                    target = target(now, perSpare);
                 }
                 if (stopped) {
                     return;
@@ -170,10 +337,19 @@ final class SpareKeeper {
                     LOG.log(Level.WARNING, "jfork: {0} spare processes in a row ended before use; not keeping spares any more", failures);
                     return;
                 }
-                boolean missing = idle.size() + starting < target;
-                long wait = lastTaken + delayNanos - System.nanoTime();
-                if (missing && wait > 0 && !prepared) {
-                    waitQuietly(wait); // a spare was just handed over: let it and its parent have the CPUs first
+                // more than needed (a burst is over): undelivered ones go first, then the parent's
+                while (count() - starting > target && !idle.isEmpty()) {
+                    toDiscard.add(idle.pollLast());
+                }
+                while (count() - starting > target && !parked.isEmpty()) {
+                    Integer id = parked.keySet().iterator().next();
+                    parked.remove(id);
+                    toRetire.add(id);
+                }
+                boolean missing = count() < target;
+                long wait = Math.max(lastTaken, lastStart) + delayNanos - now;
+                if (missing && wait > 0 && !prepared && toDiscard.isEmpty() && toRetire.isEmpty()) {
+                    waitQuietly(wait); // a spare was just handed over or started: let it have the CPUs first
                     continue;
                 }
                 prepared = false;
@@ -181,7 +357,20 @@ final class SpareKeeper {
                 spawnOne = missing && wait <= 0;
                 if (spawnOne) {
                     starting++;
+                    lastStart = now;
                 }
+            }
+            for (Spare s : toDiscard) {
+                synchronized (s) {
+                    s.taken = true;
+                }
+                s.discard(false);
+            }
+            for (int id : toRetire) {
+                parent.reply(Frame.encode(Protocol.RETIRE, id, new byte[0]));
+            }
+            if (!toDiscard.isEmpty()) {
+                announce();
             }
             int state = preparation.size();
             for (Spare s : toCatchUp) {
@@ -195,6 +384,11 @@ final class SpareKeeper {
                 startOne();
             }
         }
+    }
+
+    /** Spares kept: idle, being started, and handed to the parent ahead of any fork. Caller holds the lock. */
+    private int count() {
+        return idle.size() + starting + parked.size();
     }
 
     private void startOne() {
@@ -212,6 +406,7 @@ final class SpareKeeper {
             synchronized (this) {
                 starting--;
                 failures++;
+                notifyAll();
             }
             return;
         }
@@ -226,6 +421,7 @@ final class SpareKeeper {
                 failures++;
             }
             toHint = new ArrayList<>(hints);
+            notifyAll();
         }
         if (!keep) {
             s.discard(false);
@@ -234,11 +430,70 @@ final class SpareKeeper {
         sendHints(s, toHint);
         Spare ready = s;
         s.writer.then(() -> {
+            boolean deliver;
             synchronized (ready) {
                 ready.ready = true;
             }
-            announce(); // counted once its replay and warm-up are written
+            synchronized (this) {
+                deliver = parkMode;
+            }
+            if (deliver) {
+                deliver(ready);
+            } else {
+                announce(); // counted once its replay and warm-up are written
+            }
         });
+    }
+
+    /**
+     * Hands an idle, ready spare to the parent ahead of any fork: nothing more is queued for it
+     * here, and once everything queued is written and it is found alive and silent, the parent
+     * gets {@link Protocol#SPARE} with its sockets, and this template closes its copies.
+     */
+    private void deliver(Spare s) {
+        int position;
+        synchronized (this) {
+            if (stopped || !idle.remove(s)) {
+                return; // taken for a hand-over, discarded, or the template stops
+            }
+            parked.put(--nextSpareId, s); // counted as kept from now on
+            synchronized (s) {
+                s.taken = true; // no more catch-up or hints from here: the parent does that
+                s.spareId = nextSpareId;
+            }
+        }
+        position = s.position();
+        s.writer.then(() -> handToParent(s, position));
+    }
+
+    private void handToParent(Spare s, int position) {
+        if (s.writer.failure() != null || !Native.isIdlePeer(s.control.fd())) {
+            synchronized (this) {
+                parked.remove(s.spareId);
+                failures++;
+                notifyAll();
+            }
+            s.discard(true);
+            LOG.log(Level.DEBUG, "discarding spare {0}: it ended or failed before it was handed over", s.pid);
+            return;
+        }
+        boolean sent = parent.replyWithFds(Frame.encode(Protocol.SPARE, s.spareId, Frame.ints(s.pid, position)),
+                new int[] {s.control.fd(), s.stderr});
+        s.discard(false); // the template's copies: the parent has its own now (or there is no parent any more)
+        Integer status;
+        synchronized (s) {
+            s.delivered = sent;
+            status = s.status;
+        }
+        if (!sent) {
+            synchronized (this) {
+                parked.remove(s.spareId);
+                notifyAll();
+            }
+        } else if (status != null) {
+            parent.reply(Frame.encode(Protocol.EXITED, s.spareId, Frame.ints(status))); // it ended already: SPARE came first
+            parkedEnded(s, status != 0);
+        }
     }
 
     /** Queues HINT frames for a spare that is not taken yet. */
@@ -255,13 +510,17 @@ final class SpareKeeper {
 
     /**
      * Tells the parent how many spares are ready, when that changed (it shows in diagnostics and
-     * lets tests wait for them). Counted and sent under one lock of its own, so counts arrive in
-     * order, without holding the keeper's lock while writing to the parent.
+     * lets tests wait for them), unless the parent keeps them itself. Counted and sent under one
+     * lock of its own, so counts arrive in order, without holding the keeper's lock while writing
+     * to the parent.
      */
     private void announce() {
         synchronized (announceLock) {
             int n = 0;
             synchronized (this) {
+                if (parkMode) {
+                    return;
+                }
                 for (Spare s : idle) {
                     synchronized (s) {
                         n += s.ready ? 1 : 0;

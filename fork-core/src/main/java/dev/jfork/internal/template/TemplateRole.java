@@ -42,7 +42,7 @@ public final class TemplateRole {
         this.preparation = preparation;
         this.parent = parent;
         this.launcher = new ForkLauncher(line);
-        this.keeper = new SpareKeeper(line.spares(), line.spareDelayMs(), launcher, preparation, parent, this::watch);
+        this.keeper = new SpareKeeper(line.spares(), launcher, preparation, parent, this::watch);
         this.handOver = new HandOver(parent, preparation, launcher, keeper, this::watch);
     }
 
@@ -93,6 +93,24 @@ public final class TemplateRole {
         keeper.start();
     }
 
+    /** The parent keeps this template's spares from now on ({@link Protocol#PARK}); spares start if they had not. */
+    public void park() {
+        keeper.park();
+        keeper.start();
+    }
+
+    /** The parent made spare {@code spareId} a fork ({@link Protocol#TAKEN}). */
+    public void taken(int spareId) {
+        startArchive();
+        keeper.taken(spareId);
+    }
+
+    /** The parent wants at least {@code count} spares ({@link Protocol#KEEP_SPARES}). */
+    public void keep(int count) {
+        keeper.keep(count);
+        keeper.start();
+    }
+
     /** This process enters a run function or exits: it forks no more, so its spares end. */
     public void stop() {
         keeper.stop();
@@ -118,17 +136,24 @@ public final class TemplateRole {
         Reaper.watch(s.pid).whenComplete((status, error) -> {
             int st = status != null ? status : WaitStatus.UNKNOWN;
             boolean report;
+            boolean delivered;
+            boolean delivering;
             int forkId;
             synchronized (s) {
                 s.status = st;
                 report = s.handed;
-                forkId = s.forkId;
+                delivered = s.delivered;
+                delivering = s.spareId != 0;
+                forkId = s.handed ? s.forkId : s.spareId;
             }
             if (report) {
                 parent.reply(Frame.encode(Protocol.EXITED, forkId, Frame.ints(st)));
-            } else {
+            } else if (delivered) {
+                parent.reply(Frame.encode(Protocol.EXITED, forkId, Frame.ints(st))); // the parent holds it, maybe as a fork
+                keeper.parkedEnded(s, st != 0);
+            } else if (!delivering) {
                 keeper.lost(s, st);
-            }
+            } // else being handed to the parent: that reports the exit once SPARE is sent
         });
     }
 

@@ -8,33 +8,33 @@ import java.util.List;
  * descriptors"): built by whoever spawns one (the parent, a template, the class-data archive's
  * training JVM) with {@link #toArgs()}, read back by {@code ChildMain} with {@link #parse}.
  *
- * <pre>MAIN_CLASS VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE SPARES SPARE_DELAY_MS ARCHIVE_DIR</pre>
+ * <pre>MAIN_CLASS VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE
+ *            SPARES MAX_SPARES SPARE_DELAY_MS SPARE_IDLE_MS SPARE_BUDGET ARCHIVE_DIR</pre>
  *
  * @param owner       pid of the program that owns the whole line of processes
  * @param lifelineFd  descriptor of the owner's lifeline pipe ({@link Protocol#FD_LIFELINE}), or -1
  * @param maxFrame    the largest frame payload this process accepts
  * @param role        {@link #TEMPLATE} for a process started to be forked from, else {@link #CHILD}
- * @param spares      ready forks it keeps once forked from
- * @param spareDelayMs how long after a hand-over it starts a spare's replacement
+ * @param spares      how it keeps ready forks once forked from
  * @param archiveDir  where its forks' class-data archives are cached, or null for none
  */
-public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, int spares, long spareDelayMs, String archiveDir) {
+public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, SparePolicy spares, String archiveDir) {
     /** The main class of every jfork JVM. */
     public static final String MAIN_CLASS = "dev.jfork.internal.child.ChildMain";
     /** The one argument that makes {@code ChildMain} exit 0 at once (to check that a JVM starts with an archive). */
     public static final String CHECK = "check";
     public static final String CHILD = "child";
     public static final String TEMPLATE = "template";
-    private static final int COUNT = 8;
+    private static final int COUNT = 11;
 
     /** A process that only loads what it is told (the class-data archive's training JVM): no frame limit, no spares, no archive. */
     public static LaunchLine trainee(long owner) {
-        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, 0, 0, null);
+        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, SparePolicy.NONE, null);
     }
 
     /** The same line with another role (a template's forks are children). */
     public LaunchLine withRole(String newRole) {
-        return new LaunchLine(owner, lifelineFd, maxFrame, newRole, spares, spareDelayMs, archiveDir);
+        return new LaunchLine(owner, lifelineFd, maxFrame, newRole, spares, archiveDir);
     }
 
     /** The arguments after the main class. */
@@ -45,8 +45,11 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
         a.add(String.valueOf(lifelineFd));
         a.add(String.valueOf(maxFrame));
         a.add(role);
-        a.add(String.valueOf(spares));
-        a.add(String.valueOf(spareDelayMs));
+        a.add(String.valueOf(spares.base()));
+        a.add(String.valueOf(spares.max()));
+        a.add(String.valueOf(spares.delayMs()));
+        a.add(String.valueOf(spares.idleMs()));
+        a.add(String.valueOf(spares.budgetBytes()));
         a.add(archiveDir == null ? "-" : archiveDir);
         return a;
     }
@@ -66,14 +69,20 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
      *                                  launch line of this protocol version
      */
     public static LaunchLine parse(String[] args) {
-        if (args.length != COUNT || !String.valueOf(Protocol.VERSION).equals(args[0])) {
+        if (args.length == 0 || !String.valueOf(Protocol.VERSION).equals(args[0])) {
             throw new IllegalArgumentException(MAIN_CLASS + " is started by jfork; protocol version "
                     + (args.length > 0 ? args[0] : "(none)") + " does not match this jar's " + Protocol.VERSION
                     + " (is an older or newer fork-core on the child's class path?)");
         }
+        if (args.length != COUNT) {
+            throw new IllegalArgumentException("malformed jfork launch line (" + args.length + " arguments, not " + COUNT + "): "
+                    + String.join(" ", args));
+        }
         try {
-            return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4],
-                    Integer.parseInt(args[5]), Long.parseLong(args[6]), "-".equals(args[7]) ? null : args[7]);
+            SparePolicy spares = new SparePolicy(Integer.parseInt(args[5]), Integer.parseInt(args[6]), Long.parseLong(args[7]),
+                    Long.parseLong(args[8]), Long.parseLong(args[9]));
+            return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4], spares,
+                    "-".equals(args[10]) ? null : args[10]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed jfork launch line: " + String.join(" ", args));
         }

@@ -12,7 +12,7 @@ public final class Protocol {
     private Protocol() {}
 
     /** Bumped on every incompatible change; parent and child must agree. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     // ---- parent -> process (commands); id 0 unless said otherwise ----
     /** Load and initialise classes: string list of binary class names. */
@@ -39,6 +39,16 @@ public final class Protocol {
      * initialising it (no user code runs), so the next hand-over finds it loaded. Not replayed.
      */
     public static final byte HINT = 'H';
+    /**
+     * The parent keeps spares itself from now on (empty, not replayed): the template hands every
+     * ready spare over at once ({@link #SPARE}); the parent catches a spare up to its own state
+     * when it makes it a fork. Sent by a parent that records what it sends the template.
+     */
+    public static final byte PARK = 'P';
+    /** The parent made spare {@code id} (from {@link #SPARE}) a fork: empty, not replayed. */
+    public static final byte TAKEN = 'T';
+    /** Keep at least this many spares (u32 count, bounded by the spare policy's max); not replayed. */
+    public static final byte KEEP_SPARES = 'K';
 
     // ---- template -> new child (replay) ----
     /** Append a descriptor argument that was inherited at spawn: u32 fd number. */
@@ -57,6 +67,15 @@ public final class Protocol {
     public static final byte FORK_FAILED = 'e';
     /** A template's number of ready spares changed: u32 count. */
     public static final byte SPARES = 'k';
+    /**
+     * After {@link #PARK}: a ready spare, handed to the parent ahead of any fork: id = spareId (the
+     * template's, negative), u32 pid, u32 replay position (the number of preparation entries it was
+     * sent), then the descriptor byte carrying [control socket, stderr pipe read end]. Its exit is
+     * reported with {@link #EXITED} under the spareId.
+     */
+    public static final byte SPARE = 's';
+    /** The template does not need spare {@code id} any more: the parent ends it if it still holds it. Empty. */
+    public static final byte RETIRE = 'q';
     /** A template's forks now boot from a class-data archive (u32 1, UTF-8 path) or will not (u32 0, UTF-8 reason). */
     public static final byte ARCHIVE = 'a';
 
