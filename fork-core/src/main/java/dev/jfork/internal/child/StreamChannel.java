@@ -30,8 +30,12 @@ public final class StreamChannel extends ChannelBase {
     private volatile int readers;
 
     public StreamChannel(int fd) {
+        this(fd, FileDescriptors.of(fd));
+    }
+
+    /** A channel over an open {@code FileDescriptor} whose number is {@code fd} (-1 if unknown: a spare's warm-up). */
+    StreamChannel(int fd, java.io.FileDescriptor d) {
         this.fd = fd;
-        java.io.FileDescriptor d = FileDescriptors.of(fd);
         this.in = new FileInputStream(d);
         this.out = new FileOutputStream(d);
     }

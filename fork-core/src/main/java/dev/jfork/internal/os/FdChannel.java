@@ -71,8 +71,27 @@ public final class FdChannel extends ChannelBase {
     private ByteBuffer readBuffer;
     private ByteBuffer writeBuffer;
 
-    /** Size of the per-channel transfer buffers (larger transfers loop). */
+    /** Largest size of the per-channel transfer buffers (larger transfers loop). */
     private static final int BUFFER_SIZE = 32 * 1024;
+    /** Their first size: most channels only ever carry a few small frames (a fork's commands, its RUNNING). */
+    private static final int FIRST_BUFFER_SIZE = 512;
+
+    /**
+     * {@code current}, or a larger buffer when {@code wanted} bytes do not fit and it may grow:
+     * buffers start small (at full size every fork's channel allocated and zeroed 64 KiB of native
+     * memory, on the way of its first command and its first reply) and grow to
+     * {@link #BUFFER_SIZE} when the traffic needs it.
+     */
+    private static ByteBuffer sized(ByteBuffer current, int wanted) {
+        if (current != null && (current.capacity() >= wanted || current.capacity() == BUFFER_SIZE)) {
+            return current;
+        }
+        int size = FIRST_BUFFER_SIZE;
+        while (size < wanted && size < BUFFER_SIZE) {
+            size *= 2;
+        }
+        return ByteBuffer.allocateDirect(size);
+    }
 
     public FdChannel(int fd) {
         this.state = new State(fd);
@@ -92,10 +111,7 @@ public final class FdChannel extends ChannelBase {
                 if (dst.isDirect()) {
                     return Native.read(state.fd, dst);
                 }
-                if (readBuffer == null) {
-                    readBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-                }
-                ByteBuffer tmp = readBuffer;
+                ByteBuffer tmp = readBuffer = sized(readBuffer, dst.remaining());
                 tmp.clear().limit(Math.min(dst.remaining(), tmp.capacity()));
                 int n = Native.read(state.fd, tmp);
                 if (n > 0) {
@@ -121,10 +137,7 @@ public final class FdChannel extends ChannelBase {
                     }
                     return total;
                 }
-                if (writeBuffer == null) {
-                    writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-                }
-                ByteBuffer tmp = writeBuffer;
+                ByteBuffer tmp = writeBuffer = sized(writeBuffer, src.remaining());
                 while (src.hasRemaining()) {
                     int chunk = Math.min(tmp.capacity(), src.remaining());
                     ByteBuffer slice = src.duplicate();
@@ -156,10 +169,7 @@ public final class FdChannel extends ChannelBase {
             try {
                 ByteBuffer direct = src;
                 if (!src.isDirect()) {
-                    if (writeBuffer == null) {
-                        writeBuffer = ByteBuffer.allocateDirect(BUFFER_SIZE);
-                    }
-                    direct = writeBuffer;
+                    direct = writeBuffer = sized(writeBuffer, src.remaining());
                     direct.clear();
                     ByteBuffer slice = src.duplicate();
                     slice.limit(slice.position() + Math.min(direct.capacity(), src.remaining()));

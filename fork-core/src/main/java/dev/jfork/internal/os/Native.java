@@ -267,13 +267,15 @@ public final class Native {
         }
     }
 
+    /** Where isIdlePeer's peeks land; never read, so threads may share it. */
+    private static final ByteBuffer PEEKED = ByteBuffer.allocateDirect(1);
+
     /**
      * Whether the peer of a socket is still there and has sent nothing: a non-blocking peek that
      * returns true only on EAGAIN (end of stream, an error or pending data all mean "not idle").
      */
     public static boolean isIdlePeer(int fd) {
-        ByteBuffer one = ByteBuffer.allocateDirect(1);
-        long n = libc().recv(fd, one, 1, MSG_PEEK | MSG_DONTWAIT);
+        long n = libc().recv(fd, PEEKED, 1, MSG_PEEK | MSG_DONTWAIT);
         return n < 0 && errno() == EAGAIN;
     }
 

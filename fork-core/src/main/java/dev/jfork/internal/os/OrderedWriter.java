@@ -56,6 +56,24 @@ public final class OrderedWriter {
         enqueue(ByteBuffer.wrap(bytes));
     }
 
+    /**
+     * Queues a whole frame that need not go out at once: it is written with whatever is written
+     * next, or at {@link #flush()}. For a frame whose own system call would delay something more
+     * urgent (a fork's first command) when written now.
+     */
+    public void writeLater(byte[] bytes) {
+        synchronized (this) {
+            if (!dropped) {
+                queue.addLast(ByteBuffer.wrap(bytes));
+            }
+        }
+    }
+
+    /** Writes what {@link #writeLater} queued, if nobody is writing already. */
+    public void flush() {
+        kick();
+    }
+
     /** Queues a descriptor message; the descriptors belong to the writer from now on. */
     public void sendFds(int[] fds) {
         enqueue(new Fds(fds));

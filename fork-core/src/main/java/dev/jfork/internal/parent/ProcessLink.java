@@ -156,7 +156,8 @@ public final class ProcessLink implements ReplyReader.Replies {
                 }
                 if (spare != null) {
                     forks.put(spare.id, child); // its exit is reported under the spare's id
-                    writer.write(Frame.encode(Protocol.TAKEN, spare.id, new byte[0]));
+                    // told after the fork's first command is out (see run and close): a system call less on its way
+                    writer.writeLater(Frame.encode(Protocol.TAKEN, spare.id, new byte[0]));
                 } else {
                     writer.write(Frame.encode(Protocol.FORK, forks.register(child), new byte[0]));
                 }
@@ -256,6 +257,9 @@ public final class ProcessLink implements ReplyReader.Replies {
         } else if (template != null) {
             template.hint(function); // after the RUN frame: the hint must not delay this fork
         }
+        if (template != null) {
+            template.writer.flush(); // TAKEN, held back by fork()
+        }
         return r;
     }
 
@@ -329,6 +333,9 @@ public final class ProcessLink implements ReplyReader.Replies {
             ch = control;
         }
         forks.endParking(); // they exit; its template reports that
+        if (template != null) {
+            template.writer.flush(); // TAKEN, held back by fork()
+        }
         if (ch != null) {
             closeAfterWrites(ch);
         } // else connect() does it: the commands queued so far are sent first, as they would have been

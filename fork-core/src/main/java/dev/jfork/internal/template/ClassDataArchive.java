@@ -199,6 +199,8 @@ final class ClassDataArchive {
                 // that class is then just not archived
                 Native.sendFully(socket[0], Frame.encode(Protocol.PRELOAD, StringList.encode(required)));
             }
+            // what a spare runs before its hand-over, so that the classes it loads are archived too
+            Native.sendFully(socket[0], Frame.encode(Protocol.WARM_UP, new byte[0]));
             Native.closeQuietly(socket[0]); // end of stream: the training JVM exits and writes its output
             socket[0] = -1;
             int status = run.await();

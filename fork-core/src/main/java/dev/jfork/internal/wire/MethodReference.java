@@ -36,13 +36,14 @@ public final class MethodReference {
                     + " reference to a static method declared " + declaration + ", such as Worker::run (or its name as a String)");
         }
         String method = s.implClass.replace('/', '.') + "::" + s.implMethodName;
+        if (s.capturedArgs != null && s.capturedArgs.length > 0) {
+            throw new IllegalArgumentException(what + " given as " + method + ", a function that captures a value ("
+                    + s.capturedArgs.length + "): only a static method's name reaches the child; pass a reference to a static"
+                    + " method that captures nothing, such as Worker::run");
+        }
         if (s.implMethodKind != MethodHandleInfo.REF_invokeStatic) {
             throw new IllegalArgumentException(what + " given as " + method + ", which is not a static method: pass a"
                     + " reference to a static method declared " + declaration);
-        }
-        if (s.capturedArgs != null && s.capturedArgs.length > 0) {
-            throw new IllegalArgumentException(what + " given as " + method + " capturing " + s.capturedArgs.length
-                    + " value(s): only the method's name reaches the child; pass a reference that captures nothing");
         }
         if (!s.implMethodSignature.equals(descriptor)) {
             throw new IllegalArgumentException(what + " given as " + method + ", whose signature " + s.implMethodSignature
@@ -74,6 +75,18 @@ public final class MethodReference {
         Object[] capturedArgs;
     }
 
+    /**
+     * The shape read once per lambda class: what a reference names and captures is fixed by its
+     * class, and serializing it costs ~0.5 ms while the JIT has not compiled serialization (a
+     * program's first forks), which would otherwise delay every {@code run(Worker::run)}.
+     */
+    private static final ClassValue<Shape[]> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape[] computeValue(Class<?> type) {
+            return new Shape[1]; // filled on first successful read: a failed read is not cached
+        }
+    };
+
     private static Shape shapeOf(Serializable ref) {
         if (ref == null) {
             throw new NullPointerException("function");
@@ -82,6 +95,47 @@ public final class MethodReference {
             throw new IllegalArgumentException("a " + ref.getClass().getName() + " object is not a method reference: pass one,"
                     + " such as Worker::run");
         }
+        Shape[] cached = SHAPES.get(ref.getClass());
+        Shape s = cached[0];
+        if (s == null) {
+            s = readShape(ref);
+            if (s.capturedArgs != null) {
+                s.capturedArgs = new Object[s.capturedArgs.length]; // only their number is used: keep no caller's values
+            }
+            cached[0] = s; // a benign race: two threads read the same shape
+        }
+        return s;
+    }
+
+    /**
+     * The shape through the reference's own {@code writeReplace} where this module may call it
+     * (the caller's package is open to it: always on the class path), else through serialization.
+     * The first costs a program's first {@code run(Worker::run)} well under a millisecond; the
+     * second ~50 ms (setting up Java serialization), measured on JDK 17.
+     */
+    private static Shape readShape(Serializable ref) {
+        try {
+            java.lang.reflect.Method writeReplace = ref.getClass().getDeclaredMethod("writeReplace");
+            writeReplace.setAccessible(true);
+            Object replaced = writeReplace.invoke(ref);
+            if (replaced instanceof java.lang.invoke.SerializedLambda) {
+                java.lang.invoke.SerializedLambda l = (java.lang.invoke.SerializedLambda) replaced;
+                Shape s = new Shape();
+                s.functionalInterfaceClass = l.getFunctionalInterfaceClass();
+                s.implClass = l.getImplClass();
+                s.implMethodName = l.getImplMethodName();
+                s.implMethodSignature = l.getImplMethodSignature();
+                s.implMethodKind = l.getImplMethodKind();
+                s.capturedArgs = new Object[l.getCapturedArgCount()];
+                return s;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // not open to this module (a named module that does not open the package): serialize
+        }
+        return serializedShape(ref);
+    }
+
+    private static Shape serializedShape(Serializable ref) {
         byte[] bytes;
         try (ByteArrayOutputStream b = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(b)) {
             out.writeObject(ref);
