@@ -79,10 +79,15 @@ public final class Fork implements AutoCloseable {
     }
 
     /**
-     * A new process forked from the default template, which is started on first use with
-     * {@link #exec()} and kept for later calls; if it has died, a new one is started. Safe to call
-     * from many threads at once. With a {@link TemplateProvider} (fork-early), a fork of its
-     * template.
+     * A new process: a fork of the default template, a template like {@link #exec()}'s JVM that
+     * this program keeps for later calls, taken from the spares it keeps ready (about a
+     * millisecond); when none is ready (the program's first call, while the template starts, or
+     * in a burst that used them up), a JVM started by this program at once, as {@link #exec()}
+     * does. Either way the process is the same: nothing prepared, this JVM's configuration
+     * ({@link JvmSpec#defaults()}). The template is started in the background once the first
+     * process has entered its function (or was closed or ended), is replaced if it has died, and
+     * keeps more spares after bursts of calls. Safe to call from many threads at once. With a
+     * {@link TemplateProvider} (fork-early), a fork of its template.
      *
      * @return the new process, ready to be prepared
      * @throws ForkException if the default template has to be started and its JVM cannot be

@@ -48,7 +48,8 @@ class ForkBasicsTest {
     }
 
     @Test
-    void createRunsAForkOfTheDefaultTemplate() throws IOException {
+    void createRunsAForkOfTheDefaultTemplate() throws Exception {
+        assertTrue(Fork.defaultTemplate().link().awaitSpares(1, TestSupport.DEADLINE.toMillis()), "no spare of the default template");
         Fork f = Fork.create();
         long pid = f.pid().orElseThrow();
         long template = Fork.defaultTemplate().pid().orElseThrow();
@@ -59,6 +60,37 @@ class ForkBasicsTest {
         assertTrue(readLine(ch).startsWith("pid=" + pid + " "));
         ch.close();
         assertEquals(OptionalInt.of(0), exitOf(f).exitCode(), "the template reports its child's exit");
+    }
+
+    @Test
+    void createWithNoSpareReadyStartsAJvmItselfAndTheTemplateInTheBackground() throws Exception {
+        Fork template = Fork.defaultTemplate();
+        template.close();
+        TestSupport.await(template.onExit()); // the next create() finds no template: none is ready
+        Fork f = Fork.create();
+        long pid = f.pid().orElseThrow();
+        assertEquals(ProcessHandle.current().pid(), ProcessHandle.of(pid).orElseThrow().parent().orElseThrow().pid(),
+                "served by a JVM this program started, not by waiting for a template");
+        ForkChannel ch = await(f.run(DESCRIBE));
+        assertTrue(readLine(ch).startsWith("pid=" + pid + " "));
+        ch.close();
+        assertEquals(OptionalInt.of(0), exitOf(f).exitCode());
+        // once the first process settled, the default template starts by itself
+        long deadline = System.nanoTime() + TestSupport.DEADLINE.toNanos();
+        while (ProcessHandle.current().children().noneMatch(ForkBasicsTest::isTemplate)) {
+            assertTrue(System.nanoTime() < deadline, "the default template was not started in the background");
+            Thread.onSpinWait();
+        }
+    }
+
+    /** A jfork JVM started in the template role: its command line, read from /proc (ProcessHandle's can be empty at first). */
+    private static boolean isTemplate(ProcessHandle h) {
+        try {
+            byte[] cmdline = java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/proc", String.valueOf(h.pid()), "cmdline"));
+            return Arrays.asList(new String(cmdline, StandardCharsets.UTF_8).split("\0")).contains("template");
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     @Test

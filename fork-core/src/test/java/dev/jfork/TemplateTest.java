@@ -56,7 +56,9 @@ class TemplateTest {
                 ch.close();
             }
             assertEquals(8, pids.size());
-            assertEquals(Set.of(Fork.defaultTemplate().pid().orElseThrow()), parents, "one template served them all");
+            // served by the default template's spares, or (none ready: it was just closed) started by this JVM itself
+            Set<Long> servers = Set.of(Fork.defaultTemplate().pid().orElseThrow(), ProcessHandle.current().pid());
+            assertTrue(servers.containsAll(parents), "parents " + parents + " are not among " + servers);
         } finally {
             pool.shutdownNow();
         }

@@ -1,18 +1,35 @@
 package dev.jfork.internal.parent;
 
+import java.lang.System.Logger.Level;
+
+import dev.jfork.ForkException;
 import dev.jfork.JvmSpec;
+import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.wire.LaunchLine;
 
 /**
- * The shared template behind {@code Fork.create()}: started on first use, replaced when it has
- * died or was closed (AnyEvent::Fork keeps using a dead {@code $TEMPLATE}).
+ * The shared template behind {@code Fork.create()}, and how {@code create()} is served: by a spare
+ * the template parked with this program when one is ready, else by a fresh JVM this program starts
+ * itself ({@code exec()}'s path), so that no {@code create()} waits for the template to boot or
+ * for a spare to be started: a JVM start is the most any {@code create()} costs.
+ *
+ * <p>The template is started in the background after the program's first process settles (it
+ * entered its function, was closed or ended: until then a new JVM would compete with it for the
+ * CPUs), or at the second {@code create()}, or at once by {@link #get()}. A template that has died or
+ * was closed is replaced (AnyEvent::Fork keeps using a dead {@code $TEMPLATE}). A {@code create()}
+ * served directly while the template lives is counted by it as demand, so that a burst of
+ * {@code create()} calls finds more spares the next time.
  */
 public final class DefaultTemplate {
+    private static final System.Logger LOG = System.getLogger("dev.jfork");
+
     private DefaultTemplate() {}
 
     private static ProcessLink current; // guarded by the class
+    /** A background start is pending (guarded by the class). */
+    private static boolean starting;
 
-    /** The default template, started if there is none or it is not alive. */
+    /** The default template, started now if there is none or it is not alive. */
     public static synchronized ProcessLink get() {
         if (current == null || !current.isAlive()) {
             current = Launcher.exec(JvmSpec.defaults(), LaunchLine.TEMPLATE);
@@ -20,20 +37,49 @@ public final class DefaultTemplate {
         return current;
     }
 
-    private static synchronized void replace(ProcessLink dead) {
-        if (current == dead) {
-            current = null;
-        }
+    /** The default template if it was started and is alive, else null (nothing is started). */
+    private static synchronized ProcessLink alive() {
+        return current != null && current.isAlive() ? current : null;
     }
 
-    /** A fork of the default template; if it turns out to have died since it was last checked, of a new one. */
+    /** A process for {@code Fork.create()}: a parked spare of the default template, else a fresh JVM. */
     public static ProcessLink fork() {
-        ProcessLink template = get();
-        ProcessLink child = template.fork();
-        if (child.failedToStart()) {
-            replace(template);
-            child = get().fork();
+        ProcessLink template = alive();
+        if (template != null) {
+            ProcessLink spare = template.forkOfParkedSpare();
+            if (spare != null) {
+                return spare;
+            }
         }
-        return child;
+        ProcessLink fresh = Launcher.exec(JvmSpec.defaults(), LaunchLine.CHILD);
+        if (template != null) {
+            template.demanded();
+        } else if (!startLater(fresh)) {
+            JforkThreads.io(DefaultTemplate::startQuietly); // a second create() without a template: start it now
+        }
+        return fresh;
+    }
+
+    /** Schedules the template's start for when {@code first} settles; false if a start was already scheduled. */
+    private static synchronized boolean startLater(ProcessLink first) {
+        if (starting) {
+            return false;
+        }
+        starting = true;
+        first.settled().thenRun(() -> JforkThreads.io(DefaultTemplate::startQuietly));
+        return true;
+    }
+
+    /** Starts the template in the background; a failure is reported by the next create() that needs it. */
+    private static void startQuietly() {
+        try {
+            get();
+        } catch (ForkException e) {
+            LOG.log(Level.DEBUG, "jfork: starting the default template failed: {0}", e.getMessage());
+        } finally {
+            synchronized (DefaultTemplate.class) {
+                starting = false;
+            }
+        }
     }
 }

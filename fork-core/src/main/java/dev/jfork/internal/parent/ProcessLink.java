@@ -47,6 +47,8 @@ public final class ProcessLink implements ReplyReader.Replies {
     private final ProcessLink template;
     private final CompletableFuture<Long> pid = new CompletableFuture<>();
     private final CompletableFuture<ForkExit> exit = new CompletableFuture<>();
+    /** Completes once the process entered its function, was closed, handed over, failed or ended. */
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
     /** Completes when the control socket is known (at once, except for forks), or never will be. */
     private final CompletableFuture<Void> attached = new CompletableFuture<>();
     private final OrderedWriter writer = new OrderedWriter(this::writeFailed);
@@ -78,6 +80,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         this.adopted = adopted;
         this.template = template;
         this.deadline = new ExitDeadline(pid, exit, spec.exitTimeout());
+        exit.whenComplete((e, t) -> settled.complete(null));
     }
 
     /** Wraps a control socket of a process that some other link (maybe in another program) prepared. */
@@ -115,6 +118,14 @@ public final class ProcessLink implements ReplyReader.Replies {
         exit.complete(how);
     }
 
+    /**
+     * Completes (on whichever thread learns of it: hand work off) once the process entered its
+     * function, was closed or handed over, could not be started, or ended.
+     */
+    public CompletableFuture<Void> settled() {
+        return settled;
+    }
+
     /** Sets the control socket (and stderr pipe): what was queued for it starts to be written. */
     void connect(int controlFd, int stderrFd) {
         stderr = stderrFd < 0 ? StderrTail.none() : StderrTail.start(stderrFd, spec.stderrLines(), spec::stderrSink);
@@ -141,18 +152,51 @@ public final class ProcessLink implements ReplyReader.Replies {
      * the template is asked ({@code FORK}) and the new process's socket arrives in {@code FORKED}.
      */
     public ProcessLink fork() {
+        return fork(true);
+    }
+
+    /**
+     * A fork made of a spare parked here, or null (and nothing asked of the template) if none is
+     * ready or this template forks no more. {@code DefaultTemplate} starts a process itself then.
+     */
+    public ProcessLink forkOfParkedSpare() {
+        return fork(false);
+    }
+
+    /**
+     * A fork was asked of this template and served elsewhere ({@code TAKEN} with id 0): it counts
+     * toward the burst the template keeps spares for.
+     */
+    public void demanded() {
+        synchronized (lock) {
+            if (state == State.PREPARING && writeFailure == null && startFailure == null && !killed) {
+                writer.write(Frame.encode(Protocol.TAKEN, 0, new byte[0]));
+            }
+        }
+    }
+
+    private ProcessLink fork(boolean mayAsk) {
         ProcessLink child = new ProcessLink(spec, false, this);
         TemplateLink.Parked spare = null;
         boolean templateGone;
         synchronized (lock) {
+            if (!mayAsk && state != State.PREPARING) {
+                return null;
+            }
             requirePreparing("fork");
             templateGone = writeFailure != null || readerDone || startFailure != null || killed;
+            if (templateGone && !mayAsk) {
+                return null;
+            }
             if (!templateGone) {
                 parkLocked(); // the first fork: from now on this template's spares are parked here
                 spare = forks.takeParked();
                 while (spare != null && !forks.log.replay(child.writer, spare.position)) {
                     spare.close(); // cannot be caught up (a descriptor went missing): it exits
                     spare = forks.takeParked();
+                }
+                if (spare == null && !mayAsk) {
+                    return null;
                 }
                 if (spare != null) {
                     forks.put(spare.id, child); // its exit is reported under the spare's id
@@ -304,6 +348,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             ch = control;
             forks.endParking(); // the new owner gets spares of its own
         }
+        settled.complete(null);
         try {
             writer.awaitWritten();
         } catch (InterruptedException e) {
@@ -336,6 +381,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         if (template != null) {
             template.writer.flush(); // TAKEN, held back by fork()
         }
+        settled.complete(null);
         if (ch != null) {
             closeAfterWrites(ch);
         } // else connect() does it: the commands queued so far are sent first, as they would have been
@@ -490,6 +536,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             ch.close();
         }
         orphanForks(orphans);
+        settled.complete(null);
     }
 
     @Override
@@ -507,6 +554,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         }
         ch.close();
         deadline.arm();
+        settled.complete(null);
     }
 
     /**
@@ -571,6 +619,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             r = running;
         }
         writer.drop(); // closes the descriptors queued for it
+        settled.complete(null);
         pid.complete(knownPid);
         if (knownPid <= 0) {
             exit.complete(ForkExit.unknown("never started: " + reason));
