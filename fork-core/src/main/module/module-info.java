@@ -5,7 +5,8 @@
  */
 module dev.jfork {
     requires java.management;  // JvmSpec reads the current JVM's options
-    requires jdk.unsupported;  // a child wraps descriptor numbers in FileDescriptors with sun.misc.Unsafe
+    requires jdk.unsupported;
+    requires static jdk.jfr;   // Flight Recorder events, where the runtime has JFR (JforkEvents checks)  // a child wraps descriptor numbers in FileDescriptors with sun.misc.Unsafe
     requires org.jnrproject.ffi;
     requires org.jnrproject.enxio;
     // jnr-ffi (an automatic module) generates its libc binding with ASM: on the module path the
@@ -19,6 +20,7 @@ module dev.jfork {
     exports dev.jfork;
     exports dev.jfork.spi;
     exports dev.jfork.internal.concurrent to dev.jfork.rpc, dev.jfork.pool, dev.jfork.early;
+    exports dev.jfork.internal.events to dev.jfork.rpc, dev.jfork.pool;
     exports dev.jfork.internal.wire to dev.jfork.rpc, dev.jfork.pool, dev.jfork.template;
 
     uses dev.jfork.spi.TemplateProvider;

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import dev.jfork.ForkException;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.internal.wire.LaunchLine;
 
 /**
@@ -51,7 +52,9 @@ public final class DefaultTemplate {
                 return spare;
             }
         }
+        Object event = JforkEvents.handOverBegin();
         ProcessLink fresh = Launcher.exec(JvmSpec.defaults(), LaunchLine.CHILD);
+        JforkEvents.handOverEnd(event, 0, fresh.pid().getNow(-1L), JforkEvents.FRESH_JVM);
         if (template != null) {
             template.demanded();
         } else if (!startLater(fresh)) {

@@ -7,6 +7,7 @@ import java.util.List;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
+import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.internal.os.Lifeline;
 import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.Reaper;
@@ -34,6 +35,7 @@ public final class Launcher {
      * @throws ForkException if it cannot be spawned
      */
     public static ProcessLink exec(JvmSpec spec, String role) {
+        Object event = JforkEvents.spawnBegin();
         int[] socket = null;
         int[] err = null;
         try {
@@ -55,6 +57,7 @@ public final class Launcher {
             }
             Reaper.watch(pid).whenComplete((status, e) -> link.ended(status != null ? exitOf(status)
                     : ForkExit.unknown("waitpid failed: " + e)));
+            JforkEvents.spawnEnd(event, pid, role, spec.java().toString());
             LOG.log(Level.DEBUG, "started {0} process {1}", role, pid);
             return link;
         } catch (IOException | RuntimeException | LinkageError e) {

@@ -13,6 +13,7 @@ import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.internal.os.FdChannel;
 import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.OrderedWriter;
@@ -67,6 +68,9 @@ public final class ProcessLink implements ReplyReader.Replies {
     private CompletableFuture<ForkChannel> running;
     private String runFunction;
 
+    /** JFR events in progress (null unless a recording wants them): this fork's hand-over, its run. */
+    private volatile Object handOverEvent;
+    private volatile Object runEvent;
     private volatile StderrTail stderr;
     private volatile boolean readerDone;
     private volatile IOException writeFailure;
@@ -176,7 +180,9 @@ public final class ProcessLink implements ReplyReader.Replies {
     }
 
     private ProcessLink fork(boolean mayAsk) {
+        Object event = JforkEvents.handOverBegin();
         ProcessLink child = new ProcessLink(spec, false, this);
+        child.handOverEvent = event;
         TemplateLink.Parked spare = null;
         boolean templateGone;
         synchronized (lock) {
@@ -213,6 +219,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         } else if (spare != null) {
             child.pid.complete(spare.pid);
             child.connect(spare.control, spare.stderr); // writes the catch-up, then what the caller sends
+            child.handedOver(JforkEvents.PARKED_SPARE);
         }
         return child;
     }
@@ -280,6 +287,7 @@ public final class ProcessLink implements ReplyReader.Replies {
     /** Enters the run function; the future completes with the socket once the child has entered it. */
     public CompletableFuture<ForkChannel> run(String function) {
         CompletableFuture<ForkChannel> r = new CompletableFuture<>();
+        runEvent = JforkEvents.runBegin();
         boolean fail = true;
         synchronized (lock) {
             requirePreparing("run");
@@ -472,6 +480,25 @@ public final class ProcessLink implements ReplyReader.Replies {
         }
         child.pid.complete(childPid);
         child.connect(controlFd, stderrFd); // never blocks: its queue is written by its own writer
+        child.handedOver(JforkEvents.TEMPLATE);
+    }
+
+    /** This fork's socket is here: its hand-over event ends. */
+    private void handedOver(String source) {
+        Object e = handOverEvent;
+        if (e != null) {
+            handOverEvent = null;
+            JforkEvents.handOverEnd(e, template == null ? 0 : template.pid.getNow(-1L), pid.getNow(-1L), source);
+        }
+    }
+
+    /** The run event ends: the function was entered, or the process failed before. */
+    private void runSettled(boolean entered) {
+        Object e = runEvent;
+        if (e != null) {
+            runEvent = null;
+            JforkEvents.runEnd(e, pid.getNow(-1L), runFunction, entered);
+        }
     }
 
     @Override
@@ -532,6 +559,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             r = running;
             orphans = stopReporting();
         }
+        runSettled(true);
         if (!r.complete(ch)) {
             ch.close();
         }
@@ -635,6 +663,7 @@ public final class ProcessLink implements ReplyReader.Replies {
      * with the lock held: the future may complete in this thread, and its callbacks are the caller's.
      */
     private void failRun(CompletableFuture<ForkChannel> r) {
+        runSettled(false);
         if (startFailure != null) {
             CompletableFuture<ForkException> why = failureReport;
             if (why == null) {
@@ -702,6 +731,11 @@ public final class ProcessLink implements ReplyReader.Replies {
     /** Waits until this template has at least {@code n} ready spares; false on timeout. */
     public boolean awaitSpares(int n, long millis) throws InterruptedException {
         return forks.awaitSpares(n, millis);
+    }
+
+    /** How many of this template's spares are parked in this program now. */
+    public int parkedSpares() {
+        return forks.parkedCount();
     }
 
     /** Waits until this template reports its class-data archive: the path, or "none: reason"; null on timeout. */

@@ -233,6 +233,13 @@ final class TemplateLink {
         }
     }
 
+    /** How many spares are parked here now. */
+    int parkedCount() {
+        synchronized (reports) {
+            return parked.size();
+        }
+    }
+
     /** Waits until the template has at least {@code n} ready spares (parked here, or its own); false on timeout. */
     boolean awaitSpares(int n, long millis) throws InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000L;

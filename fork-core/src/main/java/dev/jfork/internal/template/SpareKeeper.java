@@ -38,12 +38,10 @@ final class SpareKeeper {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
     /** After this many spares in a row fail before being used, stop keeping spares. */
     static final int FAILURES_TOLERATED = 3;
-    /** The window in which fork requests count as one burst. */
-    private static final long BURST_WINDOW_NANOS = 1_000_000_000L;
 
     private final SparePolicy policy;
     private final long delayNanos;
-    private final long idleNanos;
+    private final SpareDemand demand; // guarded by this
     private final ForkLauncher launcher;
     private final Preparation preparation;
     private final ParentChannel parent;
@@ -60,13 +58,6 @@ final class SpareKeeper {
     private boolean stopped;
     private boolean parkMode;
     private int nextSpareId;
-    /** What the parent asked to keep ({@link Protocol#KEEP_SPARES}). */
-    private int requested;
-    /** When the latest fork requests came (System.nanoTime), within the burst window. */
-    private final ArrayDeque<Long> recentRequests = new ArrayDeque<>();
-    /** The largest burst since the template was last idle. */
-    private int burst;
-    private long lastRequest = System.nanoTime() - (1L << 62);
     /** Classes the parent said forks of this template run (Protocol.HINT), in order. */
     private final List<String> hints = new ArrayList<>();
     /** When a spare was last handed over or started (System.nanoTime). */
@@ -74,6 +65,8 @@ final class SpareKeeper {
     private long lastStart = System.nanoTime() - (1L << 62);
     /** What one spare takes (PSS bytes, 0 until measured) and when it was measured (System.nanoTime). */
     private long pssPerSpare;
+    /** Whether a measurement found spares to measure (once it did, 0 means the kernel cannot tell). */
+    private boolean pssTried;
     private long pssMeasured = System.nanoTime() - (1L << 62);
     private final Object announceLock = new Object();
     private int announced = -1; // guarded by announceLock
@@ -86,7 +79,7 @@ final class SpareKeeper {
     SpareKeeper(SparePolicy policy, ForkLauncher launcher, Preparation preparation, ParentChannel parent, SpareWatch watch) {
         this.policy = policy;
         this.delayNanos = policy.delayMs() * 1_000_000L;
-        this.idleNanos = Math.max(1, policy.idleMs()) * 1_000_000L;
+        this.demand = new SpareDemand(policy);
         this.launcher = launcher;
         this.preparation = preparation;
         this.parent = parent;
@@ -132,7 +125,7 @@ final class SpareKeeper {
 
     /** The parent asks for at least {@code count} spares (bounded by the policy's max). */
     synchronized void keep(int count) {
-        requested = Math.max(0, count);
+        demand.keep(count);
         notifyAll();
     }
 
@@ -166,15 +159,9 @@ final class SpareKeeper {
         notifyAll();
     }
 
-    /** Counts a fork request for the burst size. Caller holds the lock. */
+    /** Counts a fork request toward the burst. Caller holds the lock. */
     private void request() {
-        long now = System.nanoTime();
-        lastRequest = now;
-        recentRequests.addLast(now);
-        while (now - recentRequests.peekFirst() > BURST_WINDOW_NANOS) {
-            recentRequests.pollFirst();
-        }
-        burst = Math.max(burst, recentRequests.size());
+        demand.request(System.nanoTime());
     }
 
     /** The template was prepared further: idle spares catch up. */
@@ -251,15 +238,7 @@ final class SpareKeeper {
 
     /** How many spares to keep now, given what one takes ({@code perSpare} bytes, 0 if unknown). Caller holds the lock. */
     private int target(long now, long perSpare) {
-        if (burst > 0 && now - lastRequest > idleNanos) {
-            burst = 0; // idle for the whole timeout: back to the base
-            recentRequests.clear();
-        }
-        int want = Math.min(policy.max(), Math.max(policy.base(), Math.max(requested, burst)));
-        if (want > policy.base() && perSpare > 0) {
-            want = (int) Math.max(policy.base(), Math.min(want, policy.budgetBytes() / perSpare));
-        }
-        return want;
+        return demand.target(now, perSpare);
     }
 
     /** Whether the keeper has something to do: a spare to start, or one too many to end. Caller holds the lock. */
@@ -267,12 +246,17 @@ final class SpareKeeper {
         return count() < target || count() - starting > target && (!idle.isEmpty() || !parked.isEmpty());
     }
 
-    /** The memory (PSS) of one spare, averaged over the spares there are, measured at most once a second; 0 if unknown. */
+    /**
+     * The memory (PSS) of one spare, averaged over the spares there are; 0 if unknown. Measured
+     * only when spares beyond the base are wanted (the budget applies to those alone), then at
+     * most once a second (reading {@code smaps_rollup} walks a process's mappings), and at once
+     * while nothing was measured yet, so that the budget holds from the first spare added.
+     */
     private long measurePss() {
         long now = System.nanoTime();
         List<Integer> pids = new ArrayList<>();
         synchronized (this) {
-            if (now - pssMeasured < 1_000_000_000L) {
+            if (!demand.wantsMoreThanBase() || pssPerSpare > 0 && now - pssMeasured < 1_000_000_000L) {
                 return pssPerSpare;
             }
             pssMeasured = now;
@@ -293,6 +277,7 @@ final class SpareKeeper {
             }
         }
         synchronized (this) {
+            pssTried |= !pids.isEmpty(); // a kernel that cannot tell (no smaps_rollup) leaves the budget unapplied
             if (measured > 0) {
                 pssPerSpare = total / measured;
             }
@@ -325,10 +310,15 @@ final class SpareKeeper {
                 long now = System.nanoTime();
                 int target = target(now, perSpare);
                 while (!stopped && failures < FAILURES_TOLERATED && !prepared && !needsWork(target)) {
-                    long untilIdle = burst > 0 ? lastRequest + idleNanos - now : 0;
-                    waitQuietly(untilIdle > 0 ? untilIdle : 0);
+                    if (perSpare == 0 && !pssTried && demand.wantsMoreThanBase() && (!idle.isEmpty() || !parked.isEmpty())) {
+                        break; // more are wanted: measure what one takes before adding any (the budget)
+                    }
+                    waitQuietly(demand.untilIdle(now));
                     now = System.nanoTime();
                     target = target(now, perSpare);
+                }
+                if (!stopped && failures < FAILURES_TOLERATED && !prepared && !needsWork(target)) {
+                    continue; // measure, then look again
                 }
                 if (stopped) {
                     return;

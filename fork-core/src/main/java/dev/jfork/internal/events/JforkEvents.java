@@ -1,0 +1,128 @@
+package dev.jfork.internal.events;
+
+/**
+ * The one door to jfork's JDK Flight Recorder events, so that code on the hot paths stays the
+ * same whether or not JFR is there: each {@code begin} returns a started event, or null when no
+ * recording wants it (or the runtime has no {@code jdk.jfr}, as a jlinked image may not), and each
+ * {@code end} does nothing with null. Only {@link On} touches the event classes, so without
+ * {@code jdk.jfr} they are never loaded.
+ *
+ * <p>The events, in JDK Mission Control under "jfork": {@code dev.jfork.Spawn} (a JVM this program
+ * started), {@code dev.jfork.HandOver} (from {@code fork()}/{@code create()} to the process's socket
+ * in this program, with where it came from: a parked spare, the template, a fresh JVM),
+ * {@code dev.jfork.RunEntered} (from {@code run()} to the function entered), and fork-rpc's
+ * {@code dev.jfork.RpcCall} and fork-pool's {@code dev.jfork.PoolJob}. Enable them with
+ * {@code -XX:StartFlightRecording} (they are on in the default settings) or {@code jcmd PID JFR.start}.
+ */
+public final class JforkEvents {
+    private JforkEvents() {}
+
+    /** Whether this runtime has JFR and this module can see it. */
+    public static final boolean AVAILABLE = available();
+
+    private static boolean available() {
+        try {
+            Class<?> event = Class.forName("jdk.jfr.Event", false, JforkEvents.class.getClassLoader());
+            Module self = JforkEvents.class.getModule();
+            return !self.isNamed() || self.canRead(event.getModule());
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** Where a fork came from, for {@code dev.jfork.HandOver}. */
+    public static final String PARKED_SPARE = "parked spare";
+    public static final String TEMPLATE = "template";
+    public static final String FRESH_JVM = "fresh JVM";
+
+    /** A started spawn event, or null. */
+    public static Object spawnBegin() {
+        return AVAILABLE ? On.spawnBegin() : null;
+    }
+
+    public static void spawnEnd(Object event, long pid, String role, String java) {
+        if (event != null) {
+            On.spawnEnd(event, pid, role, java);
+        }
+    }
+
+    /** A started hand-over event, or null. */
+    public static Object handOverBegin() {
+        return AVAILABLE ? On.handOverBegin() : null;
+    }
+
+    public static void handOverEnd(Object event, long templatePid, long pid, String source) {
+        if (event != null) {
+            On.handOverEnd(event, templatePid, pid, source);
+        }
+    }
+
+    /** A started run-entered event, or null. */
+    public static Object runBegin() {
+        return AVAILABLE ? On.runBegin() : null;
+    }
+
+    public static void runEnd(Object event, long pid, String function, boolean entered) {
+        if (event != null) {
+            On.runEnd(event, pid, function, entered);
+        }
+    }
+
+    /** Loaded only when JFR is there. */
+    private static final class On {
+        static Object spawnBegin() {
+            SpawnEvent e = new SpawnEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        }
+
+        static void spawnEnd(Object event, long pid, String role, String java) {
+            SpawnEvent e = (SpawnEvent) event;
+            e.end();
+            e.pid = pid;
+            e.role = role;
+            e.java = java;
+            e.commit();
+        }
+
+        static Object handOverBegin() {
+            HandOverEvent e = new HandOverEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        }
+
+        static void handOverEnd(Object event, long templatePid, long pid, String source) {
+            HandOverEvent e = (HandOverEvent) event;
+            e.end();
+            e.templatePid = templatePid;
+            e.pid = pid;
+            e.source = source;
+            e.spareHit = PARKED_SPARE.equals(source);
+            e.commit();
+        }
+
+        static Object runBegin() {
+            RunEnteredEvent e = new RunEnteredEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        }
+
+        static void runEnd(Object event, long pid, String function, boolean entered) {
+            RunEnteredEvent e = (RunEnteredEvent) event;
+            e.end();
+            e.pid = pid;
+            e.function = function;
+            e.entered = entered;
+            e.commit();
+        }
+    }
+}
