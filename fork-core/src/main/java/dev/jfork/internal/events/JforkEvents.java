@@ -68,6 +68,35 @@ public final class JforkEvents {
         }
     }
 
+    /** A started RPC call event, or null. */
+    public static Object rpcCallBegin() {
+        return AVAILABLE ? On.rpcCallBegin() : null;
+    }
+
+    public static void rpcCallEnd(Object event, long workerPid, String function, String outcome) {
+        if (event != null) {
+            On.rpcCallEnd(event, workerPid, function, outcome);
+        }
+    }
+
+    /** A started pool job event (at the job's call), or null. */
+    public static Object poolJobBegin() {
+        return AVAILABLE ? On.poolJobBegin() : null;
+    }
+
+    /** The job was sent to a worker: its queue wait ends, its run begins. */
+    public static void poolJobSent(Object event) {
+        if (event != null) {
+            On.poolJobSent(event);
+        }
+    }
+
+    public static void poolJobEnd(Object event, long workerPid, String function, String outcome) {
+        if (event != null) {
+            On.poolJobEnd(event, workerPid, function, outcome);
+        }
+    }
+
     /** Loaded only when JFR is there. */
     private static final class On {
         static Object spawnBegin() {
@@ -104,6 +133,51 @@ public final class JforkEvents {
             e.pid = pid;
             e.source = source;
             e.spareHit = PARKED_SPARE.equals(source);
+            e.commit();
+        }
+
+        static Object rpcCallBegin() {
+            RpcCallEvent e = new RpcCallEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            return e;
+        }
+
+        static void rpcCallEnd(Object event, long workerPid, String function, String outcome) {
+            RpcCallEvent e = (RpcCallEvent) event;
+            e.end();
+            e.workerPid = workerPid;
+            e.function = function;
+            e.outcome = outcome;
+            e.commit();
+        }
+
+        static Object poolJobBegin() {
+            PoolJobEvent e = new PoolJobEvent();
+            if (!e.isEnabled()) {
+                return null;
+            }
+            e.begin();
+            e.began = System.nanoTime();
+            return e;
+        }
+
+        static void poolJobSent(Object event) {
+            PoolJobEvent e = (PoolJobEvent) event;
+            e.sent = System.nanoTime();
+        }
+
+        static void poolJobEnd(Object event, long workerPid, String function, String outcome) {
+            PoolJobEvent e = (PoolJobEvent) event;
+            e.end();
+            long now = System.nanoTime();
+            e.queueWait = (e.sent == 0 ? now : e.sent) - e.began;
+            e.runTime = e.sent == 0 ? 0 : now - e.sent;
+            e.workerPid = workerPid;
+            e.function = function;
+            e.outcome = outcome;
             e.commit();
         }
 

@@ -1,0 +1,23 @@
+package dev.jfork.internal.events;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+
+/** One RPC call (fork-rpc): from {@code call()} until its result, failure or cancellation. */
+@Name("dev.jfork.RpcCall")
+@Label("jfork RPC call")
+@Category("jfork")
+@Description("An RPC call to a worker process, from call() until its result")
+final class RpcCallEvent extends jdk.jfr.Event {
+    @Label("Worker process id")
+    long workerPid;
+
+    @Label("Function")
+    String function;
+
+    @Label("Outcome")
+    @Description("ok, failed (the function threw), error (the call could not be made or answered), cancelled")
+    String outcome;
+}
