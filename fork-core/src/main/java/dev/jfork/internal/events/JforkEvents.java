@@ -99,11 +99,18 @@ public final class JforkEvents {
 
     /** Loaded only when JFR is there. */
     private static final class On {
+        // one instance per type to ask isEnabled(), which answers for the event type
+        private static final SpawnEvent spawnProbe = new SpawnEvent();
+        private static final HandOverEvent handOverProbe = new HandOverEvent();
+        private static final RunEnteredEvent runEnteredProbe = new RunEnteredEvent();
+        private static final RpcCallEvent rpcCallProbe = new RpcCallEvent();
+        private static final PoolJobEvent poolJobProbe = new PoolJobEvent();
+
         static Object spawnBegin() {
-            SpawnEvent e = new SpawnEvent();
-            if (!e.isEnabled()) {
-                return null;
+            if (!spawnProbe.isEnabled()) {
+                return null; // no allocation while no recording wants it
             }
+            SpawnEvent e = new SpawnEvent();
             e.begin();
             return e;
         }
@@ -118,10 +125,10 @@ public final class JforkEvents {
         }
 
         static Object handOverBegin() {
-            HandOverEvent e = new HandOverEvent();
-            if (!e.isEnabled()) {
-                return null;
+            if (!handOverProbe.isEnabled()) {
+                return null; // no allocation while no recording wants it
             }
+            HandOverEvent e = new HandOverEvent();
             e.begin();
             return e;
         }
@@ -137,10 +144,10 @@ public final class JforkEvents {
         }
 
         static Object rpcCallBegin() {
-            RpcCallEvent e = new RpcCallEvent();
-            if (!e.isEnabled()) {
-                return null;
+            if (!rpcCallProbe.isEnabled()) {
+                return null; // no allocation while no recording wants it
             }
+            RpcCallEvent e = new RpcCallEvent();
             e.begin();
             return e;
         }
@@ -155,10 +162,10 @@ public final class JforkEvents {
         }
 
         static Object poolJobBegin() {
-            PoolJobEvent e = new PoolJobEvent();
-            if (!e.isEnabled()) {
-                return null;
+            if (!poolJobProbe.isEnabled()) {
+                return null; // no allocation while no recording wants it
             }
+            PoolJobEvent e = new PoolJobEvent();
             e.begin();
             e.began = System.nanoTime();
             return e;
@@ -182,10 +189,10 @@ public final class JforkEvents {
         }
 
         static Object runBegin() {
-            RunEnteredEvent e = new RunEnteredEvent();
-            if (!e.isEnabled()) {
-                return null;
+            if (!runEnteredProbe.isEnabled()) {
+                return null; // no allocation while no recording wants it
             }
+            RunEnteredEvent e = new RunEnteredEvent();
             e.begin();
             return e;
         }

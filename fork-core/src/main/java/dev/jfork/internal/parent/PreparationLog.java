@@ -24,6 +24,11 @@ final class PreparationLog {
     private int start = -1;
     private boolean closed;
 
+    /** @param size the entries sent before this log was made */
+    PreparationLog(int size) {
+        this.size = size;
+    }
+
     /** A preparation frame was sent. */
     synchronized void frame(byte[] frame) {
         size++;

@@ -55,8 +55,13 @@ public final class ProcessLink implements ReplyReader.Replies {
     private final OrderedWriter writer = new OrderedWriter(this::writeFailed);
     private final ExitDeadline deadline;
     private final Object lock = new Object();
-    /** This process as a template: its forks and its reports (empty unless it is forked from). */
-    private final TemplateLink forks = new TemplateLink();
+    /**
+     * This process as a template: its forks and its reports; made on first need (most processes
+     * are never forked from, and a fork's own link is on the way of every fork()).
+     */
+    private volatile TemplateLink forks;
+    /** Preparation entries sent so far (frames, and one per descriptor), as the process's replay log counts them. Guarded by lock. */
+    private int prepared;
 
     // guarded by lock
     private FdChannel control;
@@ -196,20 +201,20 @@ public final class ProcessLink implements ReplyReader.Replies {
             }
             if (!templateGone) {
                 parkLocked(); // the first fork: from now on this template's spares are parked here
-                spare = forks.takeParked();
-                while (spare != null && !forks.log.replay(child.writer, spare.position)) {
+                spare = forks().takeParked();
+                while (spare != null && !forks().log.replay(child.writer, spare.position)) {
                     spare.close(); // cannot be caught up (a descriptor went missing): it exits
-                    spare = forks.takeParked();
+                    spare = forks().takeParked();
                 }
                 if (spare == null && !mayAsk) {
                     return null;
                 }
                 if (spare != null) {
-                    forks.put(spare.id, child); // its exit is reported under the spare's id
+                    forks().put(spare.id, child); // its exit is reported under the spare's id
                     // told after the fork's first command is out (see run and close): a system call less on its way
                     writer.writeLater(Frame.encode(Protocol.TAKEN, spare.id, new byte[0]));
                 } else {
-                    writer.write(Frame.encode(Protocol.FORK, forks.register(child), new byte[0]));
+                    writer.write(Frame.encode(Protocol.FORK, forks().register(child), new byte[0]));
                 }
                 startReaderIfWanted();
             }
@@ -237,10 +242,32 @@ public final class ProcessLink implements ReplyReader.Replies {
         }
     }
 
+    /** This process as a template, made now if it was not one. */
+    private TemplateLink forks() {
+        TemplateLink t = forks;
+        if (t == null) {
+            synchronized (lock) {
+                t = forks;
+                if (t == null) {
+                    forks = t = new TemplateLink(prepared);
+                }
+            }
+        }
+        return t;
+    }
+
+    /** A template that forks no more: its parked spares end (nothing if it never was one). */
+    private void endParking() {
+        TemplateLink t = forks;
+        if (t != null) {
+            t.endParking();
+        }
+    }
+
     /** Caller holds the lock. */
     private void parkLocked() {
         readerWanted = true;
-        if (forks.park()) {
+        if (forks().park()) {
             writer.write(Frame.encode(Protocol.PARK, new byte[0]));
         }
     }
@@ -265,7 +292,11 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             requirePreparing(describe(type));
             writer.write(frame);
-            forks.log.frame(frame); // a parked spare is caught up from here
+            prepared++;
+            TemplateLink t = forks;
+            if (t != null) {
+                t.log.frame(frame); // a parked spare is caught up from here
+            }
         }
     }
 
@@ -279,7 +310,11 @@ public final class ProcessLink implements ReplyReader.Replies {
                 throw e;
             }
             writer.write(Frame.encode(Protocol.ARG_FDS, Frame.ints(fds.length)));
-            forks.log.fds(fds); // duplicates of its own, before the writer owns (and closes) these
+            prepared += fds.length;
+            TemplateLink t = forks;
+            if (t != null) {
+                t.log.fds(fds); // duplicates of its own, before the writer owns (and closes) these
+            }
             writer.sendFds(fds); // the writer's from here on: sent and closed, or closed
         }
     }
@@ -292,7 +327,7 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             requirePreparing("run");
             state = State.RUN_REQUESTED;
-            forks.endParking(); // a template that runs forks no more: its parked spares end
+            endParking(); // a template that runs forks no more: its parked spares end
             runFunction = function;
             running = r;
             if (startFailure == null) {
@@ -325,10 +360,10 @@ public final class ProcessLink implements ReplyReader.Replies {
             return;
         }
         synchronized (lock) {
-            if (state == State.PREPARING && writeFailure == null && startFailure == null && forks.firstHint(className)) {
+            if (state == State.PREPARING && writeFailure == null && startFailure == null && forks().firstHint(className)) {
                 byte[] frame = Frame.encode(Protocol.HINT, 0, className);
                 writer.write(frame);
-                forks.hintParked(frame); // the spares parked here load it too
+                forks().hintParked(frame); // the spares parked here load it too
             }
         }
     }
@@ -354,7 +389,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             }
             state = State.DETACHED;
             ch = control;
-            forks.endParking(); // the new owner gets spares of its own
+            endParking(); // the new owner gets spares of its own
         }
         settled.complete(null);
         try {
@@ -385,7 +420,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             state = State.CLOSED;
             ch = control;
         }
-        forks.endParking(); // they exit; its template reports that
+        endParking(); // they exit; its template reports that
         if (template != null) {
             template.writer.flush(); // TAKEN, held back by fork()
         }
@@ -415,7 +450,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             synchronized (lock) {
                 killed = true;
             }
-            forks.endParking();
+            endParking();
             ExitDeadline.killNow(pid, exit);
         }
     }
@@ -472,7 +507,7 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     @Override
     public void forked(int forkId, long childPid, int controlFd, int stderrFd) {
-        ProcessLink child = forks.get(forkId);
+        ProcessLink child = forks().get(forkId);
         if (child == null) {
             Native.closeQuietly(controlFd);
             Native.closeQuietly(stderrFd);
@@ -503,7 +538,7 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     @Override
     public void forkUnreachable(int forkId, long childPid, String reason) {
-        ProcessLink child = forks.get(forkId);
+        ProcessLink child = forks().get(forkId);
         if (child != null) {
             // only this fork is lost (it reads end of stream and exits; its EXITED still comes)
             JforkThreads.io(() -> child.startFailed(reason, childPid, null));
@@ -512,9 +547,9 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     @Override
     public void exited(int forkId, int status) {
-        ProcessLink child = forks.remove(forkId);
+        ProcessLink child = forks().remove(forkId);
         if (child == null) {
-            forks.dropParked(forkId); // a parked spare ended
+            forks().dropParked(forkId); // a parked spare ended
         } else {
             ForkExit e = Launcher.exitOf(status);
             JforkThreads.io(() -> child.exit.complete(e)); // the caller's onExit callbacks must not run on this reader
@@ -523,7 +558,7 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     @Override
     public void forkFailed(int forkId, String reason) {
-        ProcessLink child = forks.remove(forkId);
+        ProcessLink child = forks().remove(forkId);
         if (child != null) {
             String why = "the template could not start the process: " + reason;
             JforkThreads.io(() -> child.startFailed(why, -1L, null)); // its run callbacks: not on this reader
@@ -532,22 +567,22 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     @Override
     public void spare(int spareId, long sparePid, int position, int controlFd, int stderrFd) {
-        forks.addParked(new TemplateLink.Parked(spareId, sparePid, position, controlFd, stderrFd)); // closed if parking is over
+        forks().addParked(new TemplateLink.Parked(spareId, sparePid, position, controlFd, stderrFd)); // closed if parking is over
     }
 
     @Override
     public void retire(int spareId) {
-        forks.dropParked(spareId);
+        forks().dropParked(spareId);
     }
 
     @Override
     public void spares(int count) {
-        forks.spares(count);
+        forks().spares(count);
     }
 
     @Override
     public void archive(boolean ok, String text) {
-        forks.archive((ok ? "" : "none: ") + text);
+        forks().archive((ok ? "" : "none: ") + text);
     }
 
     @Override
@@ -575,7 +610,7 @@ public final class ProcessLink implements ReplyReader.Replies {
             orphans = stopReporting();
             r = running;
         }
-        forks.endParking();
+        endParking();
         orphanForks(orphans);
         if (r != null) {
             failRun(r);
@@ -591,7 +626,8 @@ public final class ProcessLink implements ReplyReader.Replies {
      */
     private List<ProcessLink> stopReporting() {
         readerDone = true;
-        return forks.takeAll();
+        TemplateLink t = forks;
+        return t == null ? List.of() : t.takeAll();
     }
 
     /**
@@ -730,16 +766,16 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     /** Waits until this template has at least {@code n} ready spares; false on timeout. */
     public boolean awaitSpares(int n, long millis) throws InterruptedException {
-        return forks.awaitSpares(n, millis);
+        return forks().awaitSpares(n, millis);
     }
 
     /** How many of this template's spares are parked in this program now. */
     public int parkedSpares() {
-        return forks.parkedCount();
+        return forks().parkedCount();
     }
 
     /** Waits until this template reports its class-data archive: the path, or "none: reason"; null on timeout. */
     public String awaitArchive(long millis) throws InterruptedException {
-        return forks.awaitArchive(millis);
+        return forks().awaitArchive(millis);
     }
 }

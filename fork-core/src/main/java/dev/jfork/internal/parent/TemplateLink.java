@@ -43,7 +43,12 @@ final class TemplateLink {
     }
 
     /** What was sent to the template since it parks its spares here. */
-    final PreparationLog log = new PreparationLog();
+    final PreparationLog log;
+
+    /** @param prepared the preparation entries the process was sent before it became a template */
+    TemplateLink(int prepared) {
+        this.log = new PreparationLog(prepared);
+    }
 
     private final Map<Integer, ProcessLink> forks = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
