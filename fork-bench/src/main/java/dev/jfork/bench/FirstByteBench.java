@@ -259,10 +259,41 @@ public final class FirstByteBench {
     /** {@code Fork.create()} or {@code template.fork()}, then {@code run(BenchChild::writeByte)}. */
     static final class JforkVariant extends JavaVariant {
         private final Supplier<Fork> starter;
+        /** The template its processes come from (for its spares' memory). */
+        final Supplier<Fork> template;
+        /** Idle spares after the bursts: how many, PSS per spare and in all (bytes); -1 until measured. */
+        int spares = -1;
+        long sparePss;
+        long sparesPss;
 
-        JforkVariant(String key, String label, Supplier<Fork> starter) {
+        JforkVariant(String key, String label, Supplier<Fork> starter, Supplier<Fork> template) {
             super(key, label);
             this.starter = starter;
+            this.template = template;
+        }
+
+        /** Measures the template's idle spares: its children, once nothing of the run uses the CPU. */
+        void measureSpares() {
+            try {
+                long pid = template.get().pid().orElseThrow();
+                List<Long> kids = ProcessHandle.of(pid).orElseThrow().children().map(ProcessHandle::pid).collect(Collectors.toList());
+                long total = 0;
+                int n = 0;
+                for (long k : kids) {
+                    long pss = FastForkBench.smapsRollup(k).getOrDefault("Pss", 0L) * 1024; // kB
+                    if (pss > 0) {
+                        total += pss;
+                        n++;
+                    }
+                }
+                spares = n;
+                sparesPss = total;
+                sparePss = n == 0 ? 0 : total / n;
+                log(String.format(Locale.ROOT, "idle spares of %s's template: %d, PSS %.1f MB each, %.1f MB in all", key, n,
+                        sparePss / 1048576.0, total / 1048576.0));
+            } catch (IOException | RuntimeException e) {
+                log("cannot measure the spares of " + key + ": " + e);
+            }
         }
 
         @Override
@@ -778,12 +809,12 @@ public final class FirstByteBench {
                     break;
                 }
                 case "jfork-create":
-                    variants.add(new JforkVariant(v, "jfork `Fork.create().run(BenchChild::writeByte)`", Fork::create));
+                    variants.add(new JforkVariant(v, "jfork `Fork.create().run(BenchChild::writeByte)`", Fork::create, Fork::defaultTemplate));
                     break;
                 case "jfork-fork": {
                     Fork t = (child.other ? Fork.exec(spec) : Fork.exec()).require(BenchChild.class);
                     template = t;
-                    variants.add(new JforkVariant(v, "jfork `template.fork().run(BenchChild::writeByte)`", t::fork));
+                    variants.add(new JforkVariant(v, "jfork `template.fork().run(BenchChild::writeByte)`", t::fork, () -> t));
                     break;
                 }
                 case "bare":
@@ -805,6 +836,7 @@ public final class FirstByteBench {
         int leftovers;
         try {
             burstRounds(o, variants);
+            sparesPhase(variants);
             if (first != null) {
                 firstCreatePhase(o, first);
             }
@@ -917,6 +949,16 @@ public final class FirstByteBench {
                     }
                 }
                 log(line.toString());
+            }
+        }
+    }
+
+    /** After the bursts (the largest one last seen): the memory of the spares each jfork template keeps. */
+    static void sparesPhase(List<Variant> variants) {
+        rest();
+        for (Variant v : variants) {
+            if (v instanceof JforkVariant) {
+                ((JforkVariant) v).measureSpares();
             }
         }
     }
@@ -1155,6 +1197,22 @@ public final class FirstByteBench {
                 for (Variant v : variants) {
                     b.append("| ").append(v.label).append(" | ").append(num(v.rate(), "%.1f")).append(" | ").append(ratio(v.rate(), rate(ba)))
                             .append(" | ").append(ratio(v.rate(), rate(p))).append(" | ").append(v.sustainedFailed).append(" |\n");
+                }
+            }
+
+            // spares
+            boolean sparesMeasured = variants.stream().anyMatch(v -> v instanceof JforkVariant && ((JforkVariant) v).spares >= 0);
+            if (sparesMeasured) {
+                b.append("\n| idle spares after the bursts (default JvmSpec: spares ").append(JvmSpec.DEFAULT_SPARES)
+                        .append(", maxSpares ").append(JvmSpec.DEFAULT_MAX_SPARES).append(", budget ")
+                        .append(JvmSpec.DEFAULT_SPARE_MEMORY_BUDGET >> 20).append(" MiB) | spares | PSS per spare | PSS in all |\n|---|---:|---:|---:|\n");
+                for (Variant v : variants) {
+                    if (v instanceof JforkVariant && ((JforkVariant) v).spares >= 0) {
+                        JforkVariant j = (JforkVariant) v;
+                        b.append("| ").append(j.label).append(" | ").append(j.spares).append(" | ")
+                                .append(num(j.sparePss / 1048576.0, "%.1f MB")).append(" | ").append(num(j.sparesPss / 1048576.0, "%.1f MB"))
+                                .append(" |\n");
+                    }
                 }
             }
 
