@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.parent.DefaultTemplate;
+import dev.jfork.internal.parent.ForkAccess;
 import dev.jfork.internal.parent.Descriptors;
 import dev.jfork.internal.parent.Launcher;
 import dev.jfork.internal.parent.ProcessLink;
@@ -72,6 +73,10 @@ public final class Fork implements AutoCloseable {
             ProcessLink l = link;
             JforkThreads.cleanWhenUnreachable(this, l::abandoned);
         }
+    }
+
+    static {
+        ForkAccess.register(Fork::of); // for jfork's other modules (fork-remote)
     }
 
     private static Fork of(ProcessLink link) {
@@ -342,8 +347,10 @@ public final class Fork implements AutoCloseable {
      * @param fd a descriptor number of this process
      * @return this process, for chaining
      * @throws IllegalArgumentException if {@code fd} is not open
+     * @throws UnsupportedOperationException if the process runs on another machine (fork-remote)
      */
     public Fork sendFd(int fd) {
+        link.requireLocal();
         link.sendFds(new int[] {Descriptors.duplicate(fd, "descriptor " + fd)});
         return this;
     }
@@ -359,8 +366,10 @@ public final class Fork implements AutoCloseable {
      * @return this process, for chaining
      * @throws IllegalArgumentException if it is closed, or its number cannot be read (the message
      *     names the option)
+     * @throws UnsupportedOperationException if the process runs on another machine (fork-remote)
      */
     public Fork sendFd(FileDescriptor fd) {
+        link.requireLocal();
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(fd), fd)});
         return this;
     }
@@ -389,8 +398,10 @@ public final class Fork implements AutoCloseable {
      * @return this process, for chaining
      * @throws IllegalArgumentException if it is closed, not bound yet, or of a kind that cannot be
      *     passed on this JVM (the message says what to do)
+     * @throws UnsupportedOperationException if the process runs on another machine (fork-remote)
      */
     public Fork sendFd(Channel channel) {
+        link.requireLocal();
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(channel), channel)});
         return this;
     }
@@ -409,8 +420,10 @@ public final class Fork implements AutoCloseable {
      * @return this process, for chaining
      * @throws IllegalArgumentException if it is closed, or of a kind whose descriptor cannot be
      *     read on this JVM (the message says what to do)
+     * @throws UnsupportedOperationException if the process runs on another machine (fork-remote)
      */
     public Fork sendFd(Closeable stream) {
+        link.requireLocal();
         link.sendFds(new int[] {Descriptors.duplicate(Descriptors.of(stream), stream)});
         return this;
     }
@@ -428,9 +441,11 @@ public final class Fork implements AutoCloseable {
      * @return this process, for chaining
      * @throws IllegalArgumentException if the file cannot be opened (the message has the reason)
      *     or an option is not one of those
+     * @throws UnsupportedOperationException if the process runs on another machine (fork-remote)
      */
     public Fork sendFd(Path path, OpenOption... options) {
         Objects.requireNonNull(path, "path");
+        link.requireLocal();
         link.sendFds(new int[] {Descriptors.open(path, options)});
         return this;
     }

@@ -22,10 +22,19 @@ final class ExitDeadline {
     private final Duration timeout;
     private final AtomicBoolean armed = new AtomicBoolean();
 
-    ExitDeadline(CompletableFuture<Long> pid, CompletableFuture<ForkExit> exit, Duration timeout) {
+    /** Kills a pid (on this machine, or on the process's host). */
+    private final java.util.function.LongConsumer killer;
+
+    ExitDeadline(CompletableFuture<Long> pid, CompletableFuture<ForkExit> exit, Duration timeout, java.util.function.LongConsumer killer) {
         this.pid = pid;
         this.exit = exit;
         this.timeout = timeout;
+        this.killer = killer;
+    }
+
+    /** SIGKILL on this machine. */
+    static void killHere(long pid) {
+        Native.kill(pid, Native.SIGKILL);
     }
 
     /** Arms the deadline (once; nothing if the process has ended). */
@@ -40,15 +49,15 @@ final class ExitDeadline {
         long p = pid.getNow(-1L);
         if (!exit.isDone() && p > 0) {
             LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, timeout);
-            Native.kill(p, Native.SIGKILL);
+            killer.accept(p);
         }
     }
 
     /** Kills the process now, or once its pid is known; nothing once it has ended. */
-    static void killNow(CompletableFuture<Long> pid, CompletableFuture<ForkExit> exit) {
+    void killNow() {
         pid.thenAccept(p -> {
             if (p > 0 && !exit.isDone()) {
-                Native.kill(p, Native.SIGKILL);
+                killer.accept(p);
             }
         });
     }

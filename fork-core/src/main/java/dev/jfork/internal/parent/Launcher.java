@@ -36,6 +36,43 @@ public final class Launcher {
      */
     public static ProcessLink exec(JvmSpec spec, String role) {
         Object event = JforkEvents.spawnBegin();
+        Spawned p = spawn(spec, role, Protocol.FD_STDOUT);
+        ProcessLink link = new ProcessLink(spec, false, null);
+        link.connect(p.control, p.stderr);
+        link.started(p.pid);
+        if (LaunchLine.TEMPLATE.equals(role)) {
+            link.park(); // its spares start at once: park them here as they become ready
+        }
+        Reaper.watch(p.pid).whenComplete((status, e) -> link.ended(status != null ? exitOf(status)
+                : ForkExit.unknown("waitpid failed: " + e)));
+        JforkEvents.spawnEnd(event, p.pid, role, spec.java().toString());
+        LOG.log(Level.DEBUG, "started {0} process {1}", role, p.pid);
+        return link;
+    }
+
+    /** A JVM just spawned: its pid, this program's end of its control socket and of its stderr pipe (the caller's to close). */
+    public static final class Spawned {
+        public final int pid;
+        public final int control;
+        public final int stderr;
+
+        Spawned(int pid, int control, int stderr) {
+            this.pid = pid;
+            this.control = control;
+            this.stderr = stderr;
+        }
+    }
+
+    /**
+     * Spawns a jfork JVM as a direct child of this program, with nothing attached: the caller
+     * reaps it ({@link Reaper#watch}) and owns the descriptors. fork-remote's agent uses this to
+     * start a template that a connection, not a {@link ProcessLink} here, talks to.
+     *
+     * @param stdoutFd this program's descriptor the child gets as its stdout (its own stdout, or
+     *                 another where that is a connection)
+     * @throws ForkException if it cannot be spawned
+     */
+    public static Spawned spawn(JvmSpec spec, String role, int stdoutFd) {
         int[] socket = null;
         int[] err = null;
         try {
@@ -45,21 +82,12 @@ public final class Launcher {
             socket = Native.socketPair();
             err = Native.pipe();
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);
-            int[] map = {socket[1], Protocol.FD_STDOUT, err[1], Lifeline.readFd()};
+            int[] map = {socket[1], stdoutFd, err[1], Lifeline.readFd()};
             int pid = Spawner.spawn(argv, JvmCommand.envp(spec), spec.workingDirectory() == null ? null : spec.workingDirectory().toFile(), map);
-            ProcessLink link = new ProcessLink(spec, false, null);
-            link.connect(socket[0], err[0]);
+            Spawned p = new Spawned(pid, socket[0], err[0]);
             socket[0] = -1;
             err[0] = -1;
-            link.started(pid);
-            if (LaunchLine.TEMPLATE.equals(role)) {
-                link.park(); // its spares start at once: park them here as they become ready
-            }
-            Reaper.watch(pid).whenComplete((status, e) -> link.ended(status != null ? exitOf(status)
-                    : ForkExit.unknown("waitpid failed: " + e)));
-            JforkEvents.spawnEnd(event, pid, role, spec.java().toString());
-            LOG.log(Level.DEBUG, "started {0} process {1}", role, pid);
-            return link;
+            return p;
         } catch (IOException | RuntimeException | LinkageError e) {
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         } finally {
@@ -69,7 +97,7 @@ public final class Launcher {
     }
 
     /** A raw wait status as the API says it. */
-    static ForkExit exitOf(int status) {
+    public static ForkExit exitOf(int status) {
         return WaitStatus.signal(status) != 0 ? ForkExit.killed(WaitStatus.signal(status)) : ForkExit.exited(WaitStatus.exitCode(status));
     }
 

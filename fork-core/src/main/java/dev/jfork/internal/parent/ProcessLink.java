@@ -44,6 +44,8 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     private final JvmSpec spec;
     private final boolean adopted;
+    /** The machine the process runs on when it is not this one (fork-remote), else null; a template's forks share it. */
+    private final ProcessHost host;
     /** The template this process was forked from (null otherwise): told which class its forks run. */
     private final ProcessLink template;
     private final CompletableFuture<Long> pid = new CompletableFuture<>();
@@ -85,11 +87,31 @@ public final class ProcessLink implements ReplyReader.Replies {
     private volatile CompletableFuture<ForkException> failureReport;
 
     ProcessLink(JvmSpec spec, boolean adopted, ProcessLink template) {
+        this(spec, adopted, template, template != null ? template.host : null);
+    }
+
+    private ProcessLink(JvmSpec spec, boolean adopted, ProcessLink template, ProcessHost host) {
         this.spec = spec;
         this.adopted = adopted;
         this.template = template;
-        this.deadline = new ExitDeadline(pid, exit, spec.exitTimeout());
+        this.host = host;
+        this.deadline = new ExitDeadline(pid, exit, spec.exitTimeout(), host != null ? host::kill : ExitDeadline::killHere);
         exit.whenComplete((e, t) -> settled.complete(null));
+    }
+
+    /**
+     * A process started on another machine ({@code host}), reached here through {@code controlFd}
+     * and {@code stderrFd}, which a connection to that machine feeds (fork-remote). Its end is
+     * told with {@link #ended(ForkExit)}; {@code template} says it was started to be forked from.
+     */
+    public static ProcessLink remote(JvmSpec spec, ProcessHost host, long remotePid, int controlFd, int stderrFd, boolean template) {
+        ProcessLink link = new ProcessLink(spec, false, null, java.util.Objects.requireNonNull(host, "host"));
+        link.connect(controlFd, stderrFd);
+        link.pid.complete(remotePid);
+        if (template) {
+            link.park();
+        }
+        return link;
     }
 
     /** Wraps a control socket of a process that some other link (maybe in another program) prepared. */
@@ -122,8 +144,8 @@ public final class ProcessLink implements ReplyReader.Replies {
         pid.complete((long) childPid);
     }
 
-    /** A direct child was reaped. */
-    void ended(ForkExit how) {
+    /** A direct child was reaped, or a process on another host ended. */
+    public void ended(ForkExit how) {
         exit.complete(how);
     }
 
@@ -233,7 +255,7 @@ public final class ProcessLink implements ReplyReader.Replies {
      * From now on the template hands its spares over to be parked here ({@code PARK}, sent once):
      * a process started as a template at once, any other on its first fork or keepSpares.
      */
-    void park() {
+    public void park() {
         synchronized (lock) {
             if (state == State.PREPARING && writeFailure == null && startFailure == null) {
                 parkLocked();
@@ -302,6 +324,10 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     /** Sends descriptors this link owns (duplicates made by the caller); they are closed in any case. */
     public void sendFds(int[] fds) {
+        if (host != null) {
+            closeAll(fds);
+            requireLocal();
+        }
         synchronized (lock) {
             try {
                 requirePreparing("sendFd");
@@ -451,7 +477,7 @@ public final class ProcessLink implements ReplyReader.Replies {
                 killed = true;
             }
             endParking();
-            ExitDeadline.killNow(pid, exit);
+            deadline.killNow();
         }
     }
 
@@ -646,6 +672,10 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     /** Observes the end of a process this program cannot reap (its template is gone). */
     private void watchFromOutside() {
+        if (host != null) {
+            exit.complete(ForkExit.unknown("its template on " + host.name() + " ended first"));
+            return;
+        }
         Optional<ProcessHandle> h = ProcessHandle.of(pid.getNow(-1L));
         if (h.isEmpty()) {
             exit.complete(ForkExit.unknown("its template ended first"));
@@ -745,7 +775,21 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     public String pidText() {
         Long p = pid.getNow(null);
-        return p == null ? "(starting)" : p < 0 ? "(not started)" : String.valueOf(p);
+        String text = p == null ? "(starting)" : p < 0 ? "(not started)" : String.valueOf(p);
+        return host == null ? text : text + " on " + host.name();
+    }
+
+    /** Fails at once for a process on another machine: descriptors cannot reach it. */
+    public void requireLocal() {
+        if (host != null) {
+            throw new UnsupportedOperationException("sendFd: this process runs on " + host.name()
+                    + "; a descriptor cannot be sent to another machine (send what it needs to open instead: a path, a port)");
+        }
+    }
+
+    /** The machine the process runs on, or null for this one. */
+    public ProcessHost host() {
+        return host;
     }
 
     /** Whether this process can still be prepared or forked. */
