@@ -28,7 +28,8 @@ final class LocalAgent implements AutoCloseable {
         argv.addAll(Arrays.asList(jvmOptions));
         argv.add("--enable-native-access=ALL-UNNAMED");
         argv.add("-cp");
-        argv.add(System.getProperty("java.class.path"));
+        // under surefire java.class.path may be a manifest-only jar: give the agent the real entries
+        argv.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         argv.add(RemoteAgent.class.getName());
         argv.add(String.valueOf(window));
         process = new ProcessBuilder(argv).start();
