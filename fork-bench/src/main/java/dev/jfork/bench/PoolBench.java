@@ -507,18 +507,21 @@ public final class PoolBench {
 
     // ------------------------------------------------------------------ where the CPU goes
 
-    /** Thread groups of this JVM, by native thread name ({@code /proc/self/task/TID/comm}). */
-    static final List<String> GROUPS = List.of("main", "pool scheduler", "rpc readers", "rpc writers", "GC", "JIT", "other");
+    /**
+     * Thread groups of this JVM, by native thread name ({@code /proc/self/task/TID/comm}). jfork runs
+     * the RPC readers and writers (and its other short tasks) on one pool of threads named
+     * {@code jfork-io-N}, so readers and writers are one group; the pools' timers (start and stop
+     * delays, {@code jobTimeout}) run on {@code jfork-timer}.
+     */
+    static final List<String> GROUPS = List.of("main", "jfork io", "jfork timer", "GC", "JIT", "other");
 
     static String group(String comm) {
         if (comm.equals("java")) {
             return "main"; // the launcher names the main thread after the executable
-        } else if (comm.startsWith("jfork-pool-")) {
-            return "pool scheduler";
-        } else if (comm.startsWith("jfork-rpc-reade")) {
-            return "rpc readers";
-        } else if (comm.startsWith("jfork-rpc-write")) {
-            return "rpc writers";
+        } else if (comm.startsWith("jfork-io")) {
+            return "jfork io";
+        } else if (comm.startsWith("jfork-timer")) {
+            return "jfork timer";
         } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
             return "GC";
         } else if (comm.startsWith("C1 ") || comm.startsWith("C2 ")) {

@@ -1,6 +1,7 @@
 package dev.jfork.pool;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
  * What a pool's scheduler ({@link PoolScheduler}) needs from the world: the time, timers, a thread
@@ -57,13 +58,26 @@ interface PoolRuntime {
          */
         CompletableFuture<Object> call(Object[] args, Class<?> resultType);
 
+        /**
+         * Sends a job whose outcome goes to {@code answer} (the result and a null error, or a null
+         * result and the error): once, on the thread that completes it, which may be this one
+         * before this method returns (a call that fails at once). The real workers tell it without
+         * a dependent stage of the call's future.
+         */
+        default void call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> answer) {
+            call(args, resultType).whenComplete(answer);
+        }
+
         /** Finishes the jobs it was sent, then exits. */
         void close();
 
         /** Ends it now (SIGKILL): its jobs fail. */
         void kill();
 
-        /** Completes when it has ended: normally, or exceptionally with why (an {@code RpcException}). */
+        /**
+         * Completes when it has ended: normally, or exceptionally with why (an {@code RpcException}).
+         * The scheduler asks once per worker (an {@code RpcClient} makes a new copy per call).
+         */
         CompletableFuture<Void> terminated();
     }
 }

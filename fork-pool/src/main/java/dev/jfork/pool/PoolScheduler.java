@@ -12,18 +12,22 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 import dev.jfork.rpc.RpcException;
 
 /**
  * A pool's state (the queue, the workers and their jobs, the timers) and every change to it. The
- * state is guarded by one lock, and each change is short (at most it writes a small frame to a
- * worker's or the template's socket): the thread that has something to report makes the change
- * itself. A call is queued and sent to a worker by the
- * calling thread; a reply is counted, and the next queued job sent, by the connection's reader
- * thread that received it; a worker's end, by the thread that saw it. Timers (start and stop
- * delays, job timeouts) run on jfork's timer, each change on a thread of its own.
+ * state is guarded by one lock, and each change is short (the calls it decides are made once the
+ * lock is released): the thread that has something to report makes the change itself. A call is
+ * queued and sent to a worker by the calling thread; a reply is counted, and the next queued job
+ * sent, by the connection's reader thread that received it (told by the connection directly, not
+ * through a stage of the call's future); a worker's end, by the thread that saw it. Timers (start
+ * and stop delays, one job timeout per busy worker) run on jfork's timer, each change on a thread
+ * of its own.
+ *
+ * <p>For tiny jobs the time from a reply to the next call's write decides the rate (the worker
+ * sleeps once it has answered everything it was sent, and each wake-up costs more than the job):
+ * that path allocates and does as little as it can (see fork-bench's README, issue #13).
  *
  * <p>Why not one manager thread that owns the state and receives every change as a task (as
  * CPython's ProcessPoolExecutor does)? That adds two thread hand-offs to every job; fork-pool's
@@ -43,15 +47,23 @@ final class PoolScheduler {
 
     private enum State { STARTING, READY, RETIRING }
 
-    /** One submitted job. Fields other than the future are guarded by the lock. */
-    private final class Job {
+    /**
+     * One submitted job, and the future its caller holds (one object per job, not two: tiny jobs
+     * are allocated by the hundred thousand). Cancelling it takes the job out of the queue, or kills
+     * the worker running it. Its fields are guarded by the lock.
+     */
+    private final class Job extends CompletableFuture<Object> {
         final Object[] args;
-        final CompletableFuture<Object> future = new JobFuture(this);
         final long enqueued;
         long sent;
         Worker worker;
-        PoolRuntime.Cancellable timer;
         boolean counted;
+        /**
+         * The thread making its call while it does, else null: an answer on that thread came from
+         * the call itself. Read without the lock; a thread only ever finds itself here while it
+         * makes the call.
+         */
+        Thread sender;
 
         /** What the result must be (wrappers for primitives), or null. */
         final Class<?> resultType;
@@ -61,21 +73,12 @@ final class PoolScheduler {
             this.enqueued = now;
             this.resultType = resultType;
         }
-    }
-
-    /** A job's future: cancelling it takes the job out of the queue, or kills the worker running it. */
-    private final class JobFuture extends CompletableFuture<Object> {
-        private final Job job;
-
-        JobFuture(Job job) {
-            this.job = job;
-        }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelled = super.cancel(mayInterruptIfRunning);
             if (cancelled) {
-                post(() -> cancelled(job));
+                post(() -> cancelled(this));
             }
             return cancelled;
         }
@@ -85,6 +88,8 @@ final class PoolScheduler {
     private final class Worker {
         final int id;
         PoolRuntime.Worker process;
+        /** The process's {@code terminated()}, asked for once: a client's is a new copy per call, each a dependent kept until the end. */
+        CompletableFuture<Void> ended;
         State state = State.STARTING;
         /** In the order sent; answers come mostly in that order, so removal is at the head. */
         final ArrayDeque<Job> running = new ArrayDeque<>();
@@ -92,6 +97,13 @@ final class PoolScheduler {
         boolean killed;
         boolean lost;
         PoolRuntime.Cancellable stopTimer;
+        /**
+         * With {@code jobTimeout}: one timer for all of its jobs, due when the oldest running one
+         * (the first in {@link #running}) times out, not one per job (scheduled and cancelled on
+         * every job, a heap insertion and removal on jfork's timer under its lock). Null when it
+         * runs nothing.
+         */
+        PoolRuntime.Cancellable jobTimer;
         /** Calls dispatched to it and not made yet ({@link #toSend}); its client closes only after them. */
         final AtomicInteger unsent = new AtomicInteger();
         /** Failures its connection reported (onError was told); its end is not told again. Guarded by the lock. */
@@ -120,7 +132,25 @@ final class PoolScheduler {
     private final ForkPool.Builder o;
     /** Time, timers, threads and workers. */
     private final PoolRuntime runtime;
-    private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Guards the pool's state. A monitor, not a {@code ReentrantLock}: the two are alike when
+     * uncontended, but a reader thread that finds the lock taken (by another worker's reader, for
+     * the fraction of a microsecond a change takes) spins briefly on a monitor instead of parking
+     * at once; parking idles its CPU, and on a 2-CPU machine the wake-ups that follow then land on
+     * the other CPU, splitting each reader from its worker: PoolBench {@code pool} ran at half the
+     * rate of {@code rpc-win2} with a quarter of all wake-ups crossing CPUs, none with the monitor.
+     */
+    private final Object lock = new Object();
+    /**
+     * The thread making a change (holding the lock), else null. Read without the lock as well: a
+     * thread finds its own reference here only while it makes a change (it clears it before it
+     * releases the lock), which is all the readers ask; cheaper than asking the monitor.
+     */
+    private Thread owner;
+    private static final Job[] NO_JOBS = new Job[0];
+    /** For {@link #schedule(long)}: the time was not read yet. */
+    private static final long NOT_READ = Long.MIN_VALUE;
+    private static final Runnable[] NO_TASKS = new Runnable[0];
     private final Semaphore queueSlots;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private volatile boolean closing;
@@ -171,12 +201,12 @@ final class PoolScheduler {
 
     // ------------------------------------------------------------------ from any thread
 
-    @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> submit(Object[] args) {
         return submit(args, null);
     }
 
     /** Submits a job whose result must be a {@code resultType} (null: anything). */
+    @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> submit(Object[] args, Class<?> resultType) {
         if (closing) {
             throw new RejectedExecutionException("the pool is closed");
@@ -196,11 +226,11 @@ final class PoolScheduler {
         }
         Job job = new Job(args.clone(), runtime.nanoTime(),
                 resultType == null ? null : java.lang.invoke.MethodType.methodType(resultType).wrap().returnType());
-        if (!post(() -> enqueue(job))) {
+        if (!change(null, null, job, null)) {
             releaseSlot();
             throw new RejectedExecutionException("the pool is closed");
         }
-        return (CompletableFuture<T>) (CompletableFuture<?>) job.future;
+        return (CompletableFuture<T>) (CompletableFuture<?>) job;
     }
 
     void shutdown(boolean now) {
@@ -225,7 +255,7 @@ final class PoolScheduler {
         }
         post(() -> {
             for (Job job : queue) {
-                notStarted.add(job.future);
+                notStarted.add(job);
             }
             beginShutdown(true);
         });
@@ -237,11 +267,11 @@ final class PoolScheduler {
         boolean[] taken = new boolean[1];
         post(() -> {
             for (Job job : queue) {
-                if (job.future == jobFuture) {
+                if (job == jobFuture) {
                     queue.remove(job);
                     releaseSlot();
                     count(job, false);
-                    afterUnlock.add(() -> job.future.cancel(false)); // nothing of it is running: nothing is killed
+                    afterUnlock.add(() -> job.cancel(false)); // nothing of it is running: nothing is killed
                     taken[0] = true;
                     checkTerminated();
                     return;
@@ -270,11 +300,8 @@ final class PoolScheduler {
     }
 
     PoolStats stats() {
-        lock.lock(); // a snapshot only: no change, so nothing to run after
-        try {
+        synchronized (lock) { // a snapshot only: no change, so nothing to run after
             return snapshot();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -284,34 +311,58 @@ final class PoolScheduler {
      * current change is done. False if the pool has terminated.
      */
     private boolean post(Runnable task) {
-        if (lock.isHeldByCurrentThread()) {
-            runtime.execute(() -> post(task));
+        return change(task, null, null, null);
+    }
+
+    /**
+     * Makes a change: {@code task}, or without a task (so without allocating one per job, on the
+     * paths every job takes) {@link #finished} of {@code job} on {@code w} if {@code w} is given,
+     * else {@link #enqueue} of {@code job}. Then, with the lock released, makes the calls of the jobs
+     * it dispatched and runs the user code it queued.
+     */
+    private boolean change(Runnable task, Worker w, Job job, Throwable error) {
+        if (owner == Thread.currentThread()) {
+            runtime.execute(() -> change(task, w, job, error));
             return true;
         }
-        List<Runnable> userCode = null;
-        List<Job> sends = null;
-        lock.lock();
-        try {
+        Job send;
+        Job[] moreSends = null;
+        Runnable[] userCode = null;
+        synchronized (lock) {
             if (done) {
                 return false;
             }
-            task.run();
-        } catch (RuntimeException | Error e) {
-            LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
-        } finally {
-            if (!toSend.isEmpty()) {
-                sends = new ArrayList<>(toSend);
-                toSend.clear();
+            owner = Thread.currentThread();
+            try {
+                if (task != null) {
+                    task.run();
+                } else if (w != null) {
+                    finished(w, job, error);
+                } else {
+                    enqueue(job);
+                }
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.ERROR, "jfork pool: a state change failed", e);
+            } finally {
+                // usually one job to send and nothing else: taken without allocating
+                send = toSend.pollFirst();
+                if (!toSend.isEmpty()) {
+                    moreSends = toSend.toArray(NO_JOBS);
+                    toSend.clear();
+                }
+                if (!afterUnlock.isEmpty()) {
+                    userCode = afterUnlock.toArray(NO_TASKS);
+                    afterUnlock.clear();
+                }
+                owner = null;
             }
-            if (!afterUnlock.isEmpty()) {
-                userCode = new ArrayList<>(afterUnlock);
-                afterUnlock.clear();
-            }
-            lock.unlock();
         }
-        if (sends != null) {
-            for (Job job : sends) {
-                send(job);
+        if (send != null) {
+            send(send);
+        }
+        if (moreSends != null) {
+            for (Job j : moreSends) {
+                send(j);
             }
         }
         if (userCode != null) {
@@ -329,14 +380,14 @@ final class PoolScheduler {
 
     /** Fails a job's future once this change has released the lock (after any onError it queued). Caller holds the lock. */
     private void failLater(Job job, Throwable error) {
-        afterUnlock.add(() -> job.future.completeExceptionally(error));
+        afterUnlock.add(() -> job.completeExceptionally(error));
     }
 
     // ------------------------------------------------------------------ under the lock
 
     private void enqueue(Job job) {
         accepted++;
-        if (job.future.isDone()) { // cancelled before it got here
+        if (job.isDone()) { // cancelled before it got here
             releaseSlot();
             count(job, false);
             return;
@@ -359,6 +410,11 @@ final class PoolScheduler {
 
     /** Sends queued jobs to the least-loaded ready workers; starts a worker if they are all full. */
     private void schedule() {
+        schedule(NOT_READ);
+    }
+
+    /** {@link #schedule()} at {@code now}, a time just read ({@link #NOT_READ}: none). */
+    private void schedule(long now) {
         if (templateGone != null && workers.isEmpty()) {
             failQueued(templateGone); // nothing can run them any more
         }
@@ -370,13 +426,21 @@ final class PoolScheduler {
             }
             Job job = queue.pollFirst();
             releaseSlot();
-            if (job.future.isDone()) {
+            if (job.isDone()) {
                 count(job, false);
                 continue;
             }
-            dispatch(w, job);
+            if (now == NOT_READ) {
+                now = runtime.nanoTime();
+            }
+            dispatch(w, job, now);
         }
-        stopIdleLater();
+        if (queue.isEmpty()) {
+            // with jobs still queued every ready worker is at its load (else one would have taken
+            // them): none is idle, so there is nothing to stop, and jobs every change dispatches
+            // (the common case under load) do not pay for the walk over all workers
+            stopIdleLater();
+        }
         checkTerminated();
     }
 
@@ -384,15 +448,15 @@ final class PoolScheduler {
         Worker best = null;
         for (Worker w : workers) {
             if (w.state == State.READY && w.running.size() < o.load && (best == null || w.running.size() < best.running.size())
-                    && !w.process.terminated().isDone()) { // its end is on its way (ended): send it nothing more
+                    && !w.ended.isDone()) { // its end is on its way (ended): send it nothing more
                 best = w;
             }
         }
         return best;
     }
 
-    private void dispatch(Worker w, Job job) {
-        job.sent = runtime.nanoTime();
+    private void dispatch(Worker w, Job job, long now) {
+        job.sent = now;
         job.worker = w;
         long wait = job.sent - job.enqueued;
         waitCount++;
@@ -403,8 +467,8 @@ final class PoolScheduler {
         cancelStop(w);
         w.unsent.incrementAndGet();
         toSend.add(job);
-        if (o.jobTimeout != null) {
-            job.timer = later(() -> timedOut(job), o.jobTimeout.toNanos());
+        if (o.jobTimeout != null && w.jobTimer == null) {
+            w.jobTimer = later(() -> checkTimeouts(w), o.jobTimeout.toNanos()); // this job is its oldest
         }
         if (o.maxJobsPerWorker > 0 && w.sent >= o.maxJobsPerWorker) {
             retire(w); // recycled: it finishes what it was sent, then exits
@@ -414,36 +478,37 @@ final class PoolScheduler {
     /** Makes the call of a dispatched job. Not under the lock (see {@link #toSend}). */
     private void send(Job job) {
         Worker w = job.worker;
-        CompletableFuture<Object> result;
-        if (job.future.isDone()) {
+        if (job.isDone()) {
             // cancelled or timed out before its call was made (its worker is being killed): no call
-            result = CompletableFuture.failedFuture(new CancellationException("the job ended before it was sent"));
+            CancellationException e = new CancellationException("the job ended before it was sent");
+            runtime.execute(() -> answered(w, job, null, e));
         } else {
+            job.sender = Thread.currentThread();
             try {
-                result = w.process.call(job.args, job.resultType);
+                w.process.call(job.args, job.resultType, (v, t) -> answer(w, job, v, t));
             } catch (RuntimeException e) {
-                result = CompletableFuture.failedFuture(e);
+                runtime.execute(() -> answered(w, job, null, e));
+            } finally {
+                job.sender = null;
             }
         }
         if (w.unsent.decrementAndGet() == 0 && w.closeWanted) {
             w.closeClient(); // retired while this call was on its way: it goes first
         }
-        if (result.isDone()) {
-            // failed at once (arguments that cannot be encoded, the worker gone): answered by another
-            // thread, or the next job dispatched by that answer would be sent, and fail, one level deeper
-            // in this thread's stack, and so on through the whole queue
-            CompletableFuture<Object> r = result;
-            runtime.execute(() -> r.whenComplete((v, t) -> answered(w, job, v, t)));
-            return;
+    }
+
+    /** The outcome of a job's call, on the thread that completed it. */
+    private void answer(Worker w, Job job, Object value, Throwable t) {
+        Thread current = Thread.currentThread();
+        if (job.sender == current || owner == current) {
+            // failed at once, in the call (arguments that cannot be encoded, the worker gone): answered
+            // by another thread, or the next job dispatched by that answer would be sent, and fail, one
+            // level deeper in this thread's stack, and so on through the whole queue; or completed by
+            // something the pool did under its lock: job callbacks must not run there
+            runtime.execute(() -> answered(w, job, value, t));
+        } else {
+            answered(w, job, value, t);
         }
-        result.whenComplete((v, t) -> {
-            if (lock.isHeldByCurrentThread()) {
-                // completed by something the pool did under its lock: job callbacks must not run there
-                runtime.execute(() -> answered(w, job, v, t));
-            } else {
-                answered(w, job, v, t);
-            }
-        });
     }
 
     /** A job's call was answered (or failed): the bookkeeping, then the job's future. Not under the lock. */
@@ -455,11 +520,11 @@ final class PoolScheduler {
                 : unwrapped;
         // the bookkeeping first, so the worker's next job is on its way and the counters are
         // settled when the job's callbacks run (here, on the reader thread, not under the lock)
-        post(() -> finished(w, job, error));
+        change(null, w, job, error);
         if (error == null) {
-            job.future.complete(value);
+            job.complete(value);
         } else {
-            job.future.completeExceptionally(error);
+            job.completeExceptionally(error);
         }
     }
 
@@ -472,16 +537,17 @@ final class PoolScheduler {
             w.lost = true;
             w.state = State.RETIRING;
         }
-        if (job.timer != null) {
-            job.timer.cancel();
+        if (w.running.isEmpty()) {
+            cancelJobTimer(w); // nothing left to time out (busy workers keep theirs: no timer churn per job)
         }
-        long run = runtime.nanoTime() - job.sent;
+        long now = runtime.nanoTime();
+        long run = now - job.sent;
         runCount++;
         runTotal += run;
         runMax = Math.max(runMax, run);
         // a future already done was cancelled or timed out: the job failed whatever the worker says
-        count(job, error == null && !job.future.isDone());
-        schedule();
+        count(job, error == null && !job.isDone());
+        schedule(now); // the next job is sent at the time this one finished: one clock read per job, not two
     }
 
     private void count(Job job, boolean ok) {
@@ -495,15 +561,34 @@ final class PoolScheduler {
         }
     }
 
-    private void timedOut(Job job) {
-        Worker w = job.worker;
-        if (job.future.isDone() || w == null || !w.running.contains(job)) {
-            return;
+    /**
+     * {@code w}'s job timer: fails its jobs that have run for {@code jobTimeout} (the oldest first;
+     * the first one kills it), then sets the timer again for the oldest job left.
+     */
+    private void checkTimeouts(Worker w) {
+        w.jobTimer = null;
+        long now = runtime.nanoTime();
+        long timeout = o.jobTimeout.toNanos();
+        for (Job job : w.running) {
+            long left = job.sent + timeout - now;
+            if (left > 0) {
+                w.jobTimer = later(() -> checkTimeouts(w), left); // jobs were sent in this order: the rest are younger
+                return;
+            }
+            if (!job.isDone()) {
+                count(job, false); // before a reply racing the timeout could count it as completed
+                failLater(job, new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout + " on worker " + w.id
+                        + "; the worker was killed"));
+                kill(w);
+            }
         }
-        count(job, false); // before a reply racing the timeout could count it as completed
-        failLater(job, new TimeoutException("the job ran longer than jobTimeout " + o.jobTimeout + " on worker " + w.id
-                + "; the worker was killed"));
-        kill(w);
+    }
+
+    private void cancelJobTimer(Worker w) {
+        if (w.jobTimer != null) {
+            w.jobTimer.cancel();
+            w.jobTimer = null;
+        }
     }
 
     private void cancelled(Job job) {
@@ -627,7 +712,8 @@ final class PoolScheduler {
             return;
         }
         workers.add(w);
-        w.process.terminated().whenComplete((v, t) -> post(() -> ended(w, t)));
+        w.ended = w.process.terminated();
+        w.ended.whenComplete((v, t) -> post(() -> ended(w, t)));
         LOG.log(Level.DEBUG, "pool started {0}", w);
     }
 
@@ -801,10 +887,8 @@ final class PoolScheduler {
             workers.remove(w);
             cancelStop(w);
             w.process.kill();
+            cancelJobTimer(w);
             for (Job job : w.running) {
-                if (job.timer != null) {
-                    job.timer.cancel();
-                }
                 count(job, false);
                 failLater(job, new CancellationException("the pool was closed with closeNow() and " + w + " did not end"));
             }

@@ -2,6 +2,7 @@ package dev.jfork.pool;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.internal.concurrent.JforkThreads;
@@ -9,6 +10,7 @@ import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcOptions;
+import dev.jfork.rpc.internal.ClientHandle;
 
 /**
  * The real {@link PoolRuntime}: {@code System.nanoTime}, jfork's shared timer and threads, and
@@ -67,11 +69,20 @@ final class RpcWorkers implements PoolRuntime {
             rpc.onEvent(o.onEvent);
         }
         RpcClient client = Rpc.run(fork, o.function, rpc.build());
+        ClientHandle handle = (ClientHandle) client; // Rpc.run's clients are; the pool uses its listener calls
+        // asked for once: each call of RpcClient.terminated() makes a new copy, a dependent that the
+        // client's own future keeps until the worker ends
+        CompletableFuture<Void> terminated = client.terminated();
         return new Worker() {
             @Override
             @SuppressWarnings("unchecked")
             public CompletableFuture<Object> call(Object[] args, Class<?> resultType) {
                 return resultType == null ? client.call(args) : client.call((Class<Object>) resultType, args);
+            }
+
+            @Override
+            public void call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> answer) {
+                handle.call(args, resultType, answer);
             }
 
             @Override
@@ -86,7 +97,7 @@ final class RpcWorkers implements PoolRuntime {
 
             @Override
             public CompletableFuture<Void> terminated() {
-                return client.terminated();
+                return terminated;
             }
 
             @Override

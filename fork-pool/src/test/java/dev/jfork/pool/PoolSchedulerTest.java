@@ -325,6 +325,96 @@ class PoolSchedulerTest {
         assertEquals(1, s.stats().failed());
     }
 
+    /**
+     * RpcClient.terminated() returns a new copy per call, each a dependent that the client's own
+     * future keeps until the worker ends: the pool asks for it once per worker, not once per job
+     * (it did per dispatch, and a long-running pool kept two objects per job per worker).
+     */
+    @Test
+    void aWorkersEndIsAskedForOncePerWorkerNotPerJob() {
+        FakeRuntime copying = new FakeRuntime() {
+            @Override
+            public Worker startWorker(int id, WorkerEvents events) {
+                FakeWorker w = new FakeWorker(id, events) {
+                    @Override
+                    public CompletableFuture<Void> terminated() {
+                        return terminated.copy();
+                    }
+                };
+                started.add(w);
+                startTimes.add(now);
+                return w;
+            }
+        };
+        PoolScheduler s = new PoolScheduler(builder().max(1).load(2), copying);
+        List<CompletableFuture<Object>> jobs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            jobs.add(s.submit(new Object[] {i}));
+        }
+        copying.settle();
+        FakeWorker w = copying.started.get(0);
+        w.events.ready();
+        copying.settle();
+        for (int i = 0; i < 1000; i++) {
+            w.answer(i);
+            copying.settle();
+        }
+        assertEquals(999, jobs.get(999).join());
+        assertEquals(1000, s.stats().completed());
+        assertTrue(w.terminated.getNumberOfDependents() <= 1, "dependents of the worker's end after 1000 jobs: "
+                + w.terminated.getNumberOfDependents());
+    }
+
+    @Test
+    void aJobPastItsTimeoutFailsWhileItsWorkerStaysBusyWithLaterJobs() {
+        // one timer per worker, for its oldest job: a job sent later times out at its own deadline
+        PoolScheduler s = scheduler(builder().max(1).load(2).start(Duration.ZERO).jobTimeout(Duration.ofSeconds(5)));
+        CompletableFuture<Object> first = s.submit(new Object[] {"first"});
+        rt.settle();
+        FakeWorker w = rt.started.get(0);
+        w.events.ready();
+        rt.settle();
+        rt.advance(3_000 * MS);
+        CompletableFuture<Object> second = s.submit(new Object[] {"second"});
+        rt.settle();
+        rt.advance(1_000 * MS);
+        w.answer("a"); // the first job, 4 s after it was sent
+        rt.settle();
+        assertEquals("a", first.join());
+        rt.advance(3_999 * MS);
+        assertFalse(second.isDone(), "the second job was sent 4.999 s ago");
+        assertFalse(w.killed);
+        rt.advance(1 * MS);
+        assertTrue(failure(second) instanceof TimeoutException, String.valueOf(failure(second)));
+        assertTrue(w.killed);
+        assertEquals(1, s.stats().completed());
+        assertEquals(1, s.stats().failed());
+    }
+
+    @Test
+    void aJobTimeoutSetsATimerPerBusyWorkerNotPerJob() {
+        // idle(1): the worker is kept when it has nothing to do, so no stop timer is set either
+        PoolScheduler s = scheduler(builder().max(1).idle(1).load(2).start(Duration.ZERO).jobTimeout(Duration.ofSeconds(5)));
+        List<CompletableFuture<Object>> jobs = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            jobs.add(s.submit(new Object[] {i}));
+        }
+        rt.settle();
+        FakeWorker w = rt.started.get(0);
+        w.events.ready();
+        rt.settle();
+        long timersBefore = rt.seq;
+        for (int i = 0; i < 1000; i++) {
+            rt.advance(MS); // 1 s of jobs: the timer fires never, or set once more
+            w.answer(i);
+            rt.settle();
+        }
+        assertEquals(999, jobs.get(999).join());
+        assertFalse(w.killed);
+        assertTrue(rt.seq - timersBefore <= 2, (rt.seq - timersBefore) + " timers set for 1000 jobs");
+        assertTrue(rt.timers.isEmpty(), "a worker with nothing to run has no timer: " + rt.timers.size());
+    }
+
     @Test
     void closeNowKillsTheWorkersFailsTheQueueAndTerminates() {
         PoolScheduler s = scheduler(builder().max(1).load(1));

@@ -1,6 +1,7 @@
 package dev.jfork.rpc.internal;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
@@ -38,6 +39,20 @@ public final class ClientHandle implements RpcClient {
     @Override
     public <T> CompletableFuture<T> call(Class<T> resultType, Object... args) {
         return connection.call(args, java.util.Objects.requireNonNull(resultType, "resultType"));
+    }
+
+    /**
+     * For fork-pool: a call (its result must be a {@code resultType}, null: anything) whose outcome
+     * goes to {@code listener} without a dependent stage: once, on the thread that completes the
+     * call (the connection's reader, usually; this thread, before this method returns, if the call
+     * fails at once). A listener that throws is logged.
+     *
+     * @param args       the function's arguments
+     * @param resultType the class the result must be an instance of, or null
+     * @param listener   told the result (and a null error) or the error (and a null result)
+     */
+    public void call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> listener) {
+        connection.call(args, resultType, java.util.Objects.requireNonNull(listener, "listener"));
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
@@ -138,9 +139,14 @@ final class Connection {
     // ------------------------------------------------------------------ calls
 
     /** A call; its result must be a {@code resultType} (null: anything). */
-    @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> call(Object[] args, Class<?> resultType) {
-        RpcFuture f = new RpcFuture(this, resultType);
+        return call(args, resultType, null);
+    }
+
+    /** A call whose outcome is also told to {@code listener} (null: none); see {@link RpcFuture}. */
+    @SuppressWarnings("unchecked")
+    <T> CompletableFuture<T> call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> listener) {
+        RpcFuture f = new RpcFuture(this, resultType, listener);
         accepted.declare(resultType); // the caller declared it: the worker may send it back
         byte[] body;
         try {

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 import dev.jfork.rpc.RpcException;
 
@@ -14,18 +15,54 @@ import dev.jfork.rpc.RpcException;
  * sequential caller is woken by the socket directly instead of by a hand-off from the reader
  * thread; so does a timed {@code get} on the thread that reads the connection (else it would wait
  * for itself). Dependent stages are plain {@link CompletableFuture}s.
+ *
+ * <p>A call made through {@link ClientHandle#call(Object[], Class, BiConsumer)} (fork-pool's) also
+ * tells its outcome to a listener, once, right after completing: the next job of a pool worker is
+ * sent from there, and a dependent stage would add its allocations and hand-shakes to every job.
  */
 final class RpcFuture extends CompletableFuture<Object> {
+    private static final System.Logger LOG = System.getLogger("dev.jfork.rpc");
+
     private final Connection connection;
     /** Where the call's frame ends in the connection's charged stream ({@link FrameWriter#position()}). */
     long end;
 
     /** What the result must be (wrappers for primitives), or null. */
     private final Class<?> resultType;
+    /** Told the outcome once it is set (value or error), or null. */
+    private final BiConsumer<Object, Throwable> listener;
 
-    RpcFuture(Connection connection, Class<?> resultType) {
+    RpcFuture(Connection connection, Class<?> resultType, BiConsumer<Object, Throwable> listener) {
         this.connection = connection;
         this.resultType = resultType == null ? null : MethodType.methodType(resultType).wrap().returnType();
+        this.listener = listener;
+    }
+
+    @Override
+    public boolean complete(Object value) {
+        boolean first = super.complete(value);
+        if (first && listener != null) {
+            tell(value, null);
+        }
+        return first;
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable error) {
+        boolean first = super.completeExceptionally(error);
+        if (first && listener != null) {
+            tell(null, error);
+        }
+        return first;
+    }
+
+    /** Like a dependent stage, a listener that throws does not disturb the thread completing the call (the reader). */
+    private void tell(Object value, Throwable error) {
+        try {
+            listener.accept(value, error);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "jfork-rpc: a call's listener threw", t);
+        }
     }
 
     /** Completes with a result, or fails if it is not of the type the caller asked for. */
