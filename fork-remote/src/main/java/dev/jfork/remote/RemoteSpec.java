@@ -30,6 +30,8 @@ public final class RemoteSpec {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(60);
     /** Default for {@link Builder#spares(int)}. */
     public static final int DEFAULT_SPARES = 2;
+    /** Default for {@link Builder#channelWindow(int)}: 256 KiB. */
+    public static final int DEFAULT_CHANNEL_WINDOW = 256 * 1024;
 
     private final List<String> sshCommand;
     private final List<String> sshOptions;
@@ -39,6 +41,7 @@ public final class RemoteSpec {
     private final List<Path> classPath;
     private final Duration connectTimeout;
     private final int spares;
+    private final int channelWindow;
 
     private RemoteSpec(Builder b) {
         this.sshCommand = List.copyOf(b.sshCommand);
@@ -49,6 +52,7 @@ public final class RemoteSpec {
         this.classPath = List.copyOf(b.classPath != null ? b.classPath : localClassPath());
         this.connectTimeout = b.connectTimeout;
         this.spares = b.spares;
+        this.channelWindow = b.channelWindow;
     }
 
     /**
@@ -150,6 +154,19 @@ public final class RemoteSpec {
         return spares;
     }
 
+    /**
+     * How many bytes one stream of the connection (a process's socket or stderr, each way) may
+     * carry ahead of its reader (default 256 KiB). Every process there shares one connection: a
+     * stream whose reader is slow fills its own window and holds up no other. A larger window
+     * suits fast bulk transfers over links with a long round trip, at that much memory per stream
+     * on each side.
+     *
+     * @return the window in bytes
+     */
+    public int channelWindow() {
+        return channelWindow;
+    }
+
     /** This JVM's class path entries. */
     private static List<Path> localClassPath() {
         List<Path> entries = new ArrayList<>();
@@ -178,8 +195,24 @@ public final class RemoteSpec {
         private List<Path> classPath;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int spares = DEFAULT_SPARES;
+        private int channelWindow = DEFAULT_CHANNEL_WINDOW;
 
         private Builder() {}
+
+        /**
+         * The window of each stream of the connection (default 256 KiB; at least 64 KiB).
+         *
+         * @param bytes the window
+         * @return this builder, for chaining
+         * @throws IllegalArgumentException if {@code bytes} is below 64 KiB
+         */
+        public Builder channelWindow(int bytes) {
+            if (bytes < 64 * 1024) {
+                throw new IllegalArgumentException("channelWindow below 64 KiB: " + bytes);
+            }
+            this.channelWindow = bytes;
+            return this;
+        }
 
         /**
          * The ssh client and its fixed arguments (default {@code ssh}).

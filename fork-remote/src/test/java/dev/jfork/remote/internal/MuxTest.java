@@ -31,6 +31,12 @@ class MuxTest {
     private final CompletableFuture<IOException> closedAtB = new CompletableFuture<>();
     private Mux a;
     private Mux b;
+    /** Blocking senders and readers each get a thread (the common pool may have one thread for all). */
+    private static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mux-test");
+        t.setDaemon(true);
+        return t;
+    });
 
     private void connect() throws IOException {
         Pipe ab = Pipe.open();
@@ -92,7 +98,7 @@ class MuxTest {
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
-        });
+        }, THREADS);
     }
 
     @Test
@@ -113,7 +119,7 @@ class MuxTest {
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
-            }));
+            }, THREADS));
         }
         CompletableFuture.allOf(work.toArray(new CompletableFuture<?>[0])).get(DEADLINE_S, TimeUnit.SECONDS);
     }
