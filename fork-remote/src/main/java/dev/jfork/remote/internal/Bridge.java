@@ -142,14 +142,22 @@ final class Bridge {
      * down (the process reads end of stream).
      */
     private static void channelToSocket(int fd, MuxChannel ch, Mux mux, Tracker tracker) {
+        ByteBuffer direct = ByteBuffer.allocateDirect(Mux.MAX_CHUNK); // used under the channel's lock only
+        ch.directSink((b, off, len) -> {
+            direct.clear();
+            direct.put(b, off, len).flip();
+            return Native.writeNonBlocking(fd, direct);
+        });
         try {
             Object item;
             while ((item = ch.take()) != null) {
                 if (item instanceof byte[]) {
                     byte[] b = (byte[]) item;
                     writeAll(fd, b, b.length);
+                    ch.consumerDone();
                 } else if (mux != null) {
                     passDescriptors(mux, fd, (int[]) item, tracker);
+                    ch.consumerDone();
                 } else {
                     throw new IOException("descriptors were sent towards a process on this machine");
                 }

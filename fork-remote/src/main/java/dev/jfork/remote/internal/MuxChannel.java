@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 
+import dev.jfork.internal.concurrent.JforkThreads;
+
 /**
  * One stream of a {@link Mux}, both ways. Sending blocks while the other side has granted no
  * credit (its reader is behind by a whole window); what arrives is buffered here, at most a
@@ -29,6 +31,20 @@ public final class MuxChannel {
     private boolean eofOut;
     private boolean closed;
     private IOException failure;
+    /** Where arriving data may go straight away (the process's socket), or null. */
+    private DirectSink sink;
+    /** The consumer took data and is writing it: nothing may overtake it. */
+    private boolean consumerBusy;
+
+    /**
+     * A consumer that can take data without blocking: a socket written with MSG_DONTWAIT. Data
+     * that arrives while nothing is queued or being written goes there from the connection's
+     * reading thread, sparing a thread hand-off per message (an RPC round trip crosses four).
+     */
+    interface DirectSink {
+        /** Writes what fits now: the number of bytes written, 0 if none fit. */
+        int tryWrite(byte[] b, int off, int len) throws IOException;
+    }
 
     MuxChannel(Mux mux, int id, int window) {
         this.mux = mux;
@@ -141,9 +157,26 @@ public final class MuxChannel {
                 }
                 grant = consumed(((byte[]) item).length);
             }
+            // until consumerDone(): later data must queue behind what the consumer is writing
+            // (data, or the descriptors a marker stands for)
+            consumerBusy = item != null && sink != null;
         }
         grant(grant);
         return item;
+    }
+
+    /** From now on data may go straight to {@code s} while nothing is queued (see {@link DirectSink}). */
+    void directSink(DirectSink s) {
+        synchronized (lock) {
+            sink = s;
+        }
+    }
+
+    /** The consumer wrote what it took last: data may go straight to the sink again. */
+    void consumerDone() {
+        synchronized (lock) {
+            consumerBusy = false;
+        }
     }
 
     /**
@@ -219,6 +252,28 @@ public final class MuxChannel {
             }
             if (buffered + data.length > window) {
                 throw new IOException("channel " + id + " was sent more than its window of " + window + " bytes");
+            }
+            int direct = 0;
+            if (sink != null && !consumerBusy && inbound.isEmpty()) {
+                try {
+                    direct = sink.tryWrite(data, 0, data.length);
+                } catch (IOException e) {
+                    direct = 0; // the consumer meets the error itself
+                }
+            }
+            if (direct > 0) {
+                consumedUncredited += direct;
+                if (consumedUncredited >= window / 2) {
+                    int g = consumedUncredited;
+                    consumedUncredited = 0;
+                    // not from this thread: a credit frame could wait on a full connection, and this
+                    // thread is the one that empties the other direction
+                    JforkThreads.io(() -> grant(g));
+                }
+                if (direct == data.length) {
+                    return;
+                }
+                data = java.util.Arrays.copyOfRange(data, direct, data.length);
             }
             inbound.addLast(data);
             buffered += data.length;
