@@ -195,7 +195,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         ClassLoader loader = task.getClass().getClassLoader();
         CompletableFuture<Object> job;
         try {
-            job = pool.call(encoded);
+            job = pool.scheduler().submitTask(new Object[] {encoded}, task.getClass()); // its JFR event names the task's class
         } catch (RejectedExecutionException e) {
             throw new RejectedExecutionException(pool.stats().queued() > 0 && !isShutdown() ? e.getMessage()
                     : "the executor is shut down", e);

@@ -51,6 +51,17 @@ import dev.jfork.rpc.RpcOptions;
  * next call; each new call tries again, after the {@linkplain Builder#restartBackoff restart
  * backoff}. If the template itself is gone (it died while booting, say), the queued jobs fail with
  * the template's own report, and so does every later job, at once.
+ *
+ * <p>A pool asks its template ({@link Fork#keepSpares(int)}) to keep as many spares ready as it
+ * may still start workers ({@code max} minus the workers it has), when built and whenever that
+ * number changes, and for none once closed, so that its workers start from spares; pools that
+ * share a template overwrite each other's request: the last one made wins.
+ *
+ * <p>Each job is a JDK Flight Recorder event {@code dev.jfork.PoolJob} (category "jfork"; written
+ * only while a recording enables it): from {@code call()} until its future completes, with the
+ * time it waited for a worker, its run time, the worker's pid, the function and its outcome (ok,
+ * failed, error, timeout, cancelled). The call to the worker is also a fork-rpc
+ * {@code dev.jfork.RpcCall} event.
  */
 public final class ForkPool implements AutoCloseable {
     /** CONTROL kinds between pool workers and the pool (over fork-rpc's CONTROL frames). */

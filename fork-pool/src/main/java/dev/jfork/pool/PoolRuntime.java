@@ -5,9 +5,9 @@ import java.util.function.BiConsumer;
 
 /**
  * What a pool's scheduler ({@link PoolScheduler}) needs from the world: the time, timers, a thread
- * for work that must not run where it was decided, and worker processes. {@link RpcWorkers} is the
- * real one; unit tests of the scheduling policy replace it with a fake clock and fake workers, so
- * they need neither processes nor wall-clock time.
+ * for work that must not run where it was decided, worker processes, and the template's spares.
+ * {@link RpcWorkers} is the real one; unit tests of the scheduling policy replace it with a fake
+ * clock and fake workers, so they need neither processes nor wall-clock time.
  */
 interface PoolRuntime {
     /** Monotonic time, as {@link System#nanoTime()}. */
@@ -29,6 +29,14 @@ interface PoolRuntime {
 
     /** Whether workers can still be started at all: false once the template is gone for good. */
     boolean canStartWorkers();
+
+    /**
+     * Asks the template to keep {@code count} spares ready ({@code Fork.keepSpares}), 0 to return
+     * to its own number. Must not wait: the scheduler calls it from whichever thread changed the
+     * pool (not under its lock). A template that cannot be asked any more is ignored; anything this
+     * throws is logged by the scheduler.
+     */
+    void keepSpares(int count);
 
     /** A timer that can be called off. */
     interface Cancellable {
@@ -66,6 +74,11 @@ interface PoolRuntime {
          */
         default void call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> answer) {
             call(args, resultType).whenComplete(answer);
+        }
+
+        /** Its process id if known by now (never waited for), else -1; for JFR's {@code dev.jfork.PoolJob}. */
+        default long pid() {
+            return -1;
         }
 
         /** Finishes the jobs it was sent, then exits. */

@@ -1,6 +1,8 @@
 package dev.jfork.pool;
 
 import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.rpc.RpcException;
 
 /**
@@ -39,20 +42,48 @@ import dev.jfork.rpc.RpcException;
  * of jobs the pool itself fails (in that order) and the completion of {@link #terminated()} are
  * queued by the change and run by its thread once it has released the lock.
  *
- * <p>Everything outside the pool (time, timers, threads, worker processes) comes from a
- * {@link PoolRuntime}, so the policy can be tested with a fake clock and fake workers.
+ * <p>Everything outside the pool (time, timers, threads, worker processes, the template's spares)
+ * comes from a {@link PoolRuntime}, so the policy can be tested with a fake clock and fake workers.
+ *
+ * <p>While a JFR recording wants {@code dev.jfork.PoolJob}, each job carries its event from
+ * {@link #submit} on: marked sent when dispatched, committed by the job's first completion just
+ * before its future completes (never under the lock). Otherwise the job's event field stays null,
+ * and the event costs {@code JforkEvents.poolJobBegin()} answering null and a null check where a
+ * job is dispatched and where it completes.
+ *
+ * <p>The template is asked ({@link PoolRuntime#keepSpares}) for as many spares as the pool may
+ * still start workers: {@code max} minus the workers it has (starting, ready or retiring), once
+ * when built and again whenever that number changes; 0 once the pool is closing. Decided under the
+ * lock when the workers change, asked once the lock is released.
  */
 final class PoolScheduler {
     private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
 
     private enum State { STARTING, READY, RETIRING }
 
+    private static final VarHandle JOB_EVENT;
+
+    static {
+        try {
+            JOB_EVENT = MethodHandles.lookup().findVarHandle(Job.class, "event", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Outcomes of {@code dev.jfork.PoolJob}. */
+    private static final String OK = "ok";
+    private static final String FAILED = "failed";
+    private static final String ERROR = "error";
+    private static final String TIMEOUT = "timeout";
+    private static final String CANCELLED = "cancelled";
+
     /**
      * One submitted job, and the future its caller holds (one object per job, not two: tiny jobs
      * are allocated by the hundred thousand). Cancelling it takes the job out of the queue, or kills
-     * the worker running it. Its fields are guarded by the lock.
+     * the worker running it. Its fields are guarded by the lock, except {@link #event}.
      */
-    private final class Job extends CompletableFuture<Object> {
+    private class Job extends CompletableFuture<Object> {
         final Object[] args;
         final long enqueued;
         long sent;
@@ -67,21 +98,118 @@ final class PoolScheduler {
 
         /** What the result must be (wrappers for primitives), or null. */
         final Class<?> resultType;
+        /**
+         * Its JFR event ({@code dev.jfork.PoolJob}) while a recording wants it, else null: taken (set
+         * to null, through {@link #JOB_EVENT}) once, by the first completion. Plain: set before the
+         * job is published.
+         */
+        Object event;
 
-        Job(Object[] args, long now, Class<?> resultType) {
+        Job(Object[] args, long now, Class<?> resultType, Object event) {
             this.args = args;
             this.enqueued = now;
             this.resultType = resultType;
+            this.event = event;
+        }
+
+        /** The function named in its event. */
+        String function() {
+            return o.function;
+        }
+
+        /** Its event's outcome for a result. */
+        String outcomeOf(Object value) {
+            return OK;
+        }
+
+        /**
+         * Commits its event, if a recording wants it and no other completion did, unless it is done
+         * already; just before the future completes, so the event does not include its callbacks.
+         * Never under the lock: futures are not completed there.
+         */
+        private void ended(String outcome) {
+            if (!isDone()) {
+                Object e = JOB_EVENT.getAndSet(this, null);
+                if (e != null) {
+                    Worker w = worker; // set under the lock before it was sent; a completion of the pool's follows a change
+                    PoolRuntime.Worker p = w == null ? null : w.process;
+                    JforkEvents.poolJobEnd(e, p == null ? -1 : p.pid(), function(), outcome);
+                }
+            }
+        }
+
+        @Override
+        public boolean complete(Object value) {
+            if (event != null) {
+                ended(outcomeOf(value));
+            }
+            return super.complete(value);
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable error) {
+            if (event != null) {
+                ended(outcome(error));
+            }
+            return super.completeExceptionally(error);
         }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
+            if (event != null) {
+                ended(CANCELLED);
+            }
             boolean cancelled = super.cancel(mayInterruptIfRunning);
             if (cancelled) {
                 post(() -> cancelled(this));
             }
             return cancelled;
         }
+    }
+
+    /**
+     * A {@link ForkExecutor} task: its event names the task's class, and a task that threw (the
+     * worker answers {@code [false, ...]}, see {@link TaskWorker}) is a failed job.
+     */
+    private final class TaskJob extends Job {
+        private final Class<?> taskClass;
+
+        TaskJob(Object[] args, long now, Object event, Class<?> taskClass) {
+            super(args, now, null, event);
+            this.taskClass = taskClass;
+        }
+
+        @Override
+        String function() {
+            return TASK_NAMES.get(taskClass);
+        }
+
+        @Override
+        String outcomeOf(Object value) {
+            return value instanceof Object[] && ((Object[]) value).length > 0 && Boolean.FALSE.equals(((Object[]) value)[0])
+                    ? FAILED : OK;
+        }
+    }
+
+    /** A task's name in its events: its class's, without the suffix of a hidden class (a lambda's). */
+    private static final ClassValue<String> TASK_NAMES = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> c) {
+            String name = c.getName();
+            int slash = c.isHidden() ? name.indexOf('/') : -1;
+            return slash > 0 ? name.substring(0, slash) : name;
+        }
+    };
+
+    private static String outcome(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (t instanceof TimeoutException) {
+            return TIMEOUT;
+        }
+        if (t instanceof CancellationException) {
+            return CANCELLED;
+        }
+        return t instanceof RpcException && ((RpcException) t).kind() == RpcException.Kind.REMOTE ? FAILED : ERROR;
     }
 
     /** One worker process. */
@@ -169,6 +297,14 @@ final class PoolScheduler {
      */
     private final ArrayDeque<Job> toSend = new ArrayDeque<>();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
+    /** The workers changed (or the pool closes): the spares to ask of the template are counted again. Guarded by the lock. */
+    private boolean sparesChanged = true;
+    /** The spares the template should keep, as last counted (under the lock); -1: not yet. */
+    private volatile int sparesWanted = -1;
+    /** Serialises the requests, so that the last one made is of the latest count. */
+    private final Object sparesLock = new Object();
+    /** The spares last asked of the template; -1: none. Guarded by sparesLock. */
+    private int sparesAsked = -1;
 
     // guarded by lock
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -208,6 +344,16 @@ final class PoolScheduler {
     /** Submits a job whose result must be a {@code resultType} (null: anything). */
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> submit(Object[] args, Class<?> resultType) {
+        return (CompletableFuture<T>) (CompletableFuture<?>) submit(args, resultType, null);
+    }
+
+    /** Submits a {@link ForkExecutor} task (serialized in {@code args}): its JFR event names {@code taskClass}. */
+    CompletableFuture<Object> submitTask(Object[] args, Class<?> taskClass) {
+        return submit(args, null, taskClass);
+    }
+
+    private Job submit(Object[] args, Class<?> resultType, Class<?> taskClass) {
+        Object event = JforkEvents.poolJobBegin(); // null unless a JFR recording wants dev.jfork.PoolJob
         if (closing) {
             throw new RejectedExecutionException("the pool is closed");
         }
@@ -224,13 +370,14 @@ final class PoolScheduler {
                 }
             }
         }
-        Job job = new Job(args.clone(), runtime.nanoTime(),
-                resultType == null ? null : java.lang.invoke.MethodType.methodType(resultType).wrap().returnType());
+        Job job = taskClass != null ? new TaskJob(args.clone(), runtime.nanoTime(), event, taskClass)
+                : new Job(args.clone(), runtime.nanoTime(),
+                        resultType == null ? null : java.lang.invoke.MethodType.methodType(resultType).wrap().returnType(), event);
         if (!change(null, null, job, null)) {
             releaseSlot();
             throw new RejectedExecutionException("the pool is closed");
         }
-        return (CompletableFuture<T>) (CompletableFuture<?>) job;
+        return job;
     }
 
     void shutdown(boolean now) {
@@ -328,6 +475,7 @@ final class PoolScheduler {
         Job send;
         Job[] moreSends = null;
         Runnable[] userCode = null;
+        boolean askSpares = false;
         synchronized (lock) {
             if (done) {
                 return false;
@@ -354,8 +502,18 @@ final class PoolScheduler {
                     userCode = afterUnlock.toArray(NO_TASKS);
                     afterUnlock.clear();
                 }
+                if (sparesChanged) {
+                    askSpares = countSpares();
+                }
                 owner = null;
             }
+        }
+        if (askSpares) {
+            // before the calls: a worker just forked from a parked spare told its template so
+            // (fork-core's TAKEN, written with the worker's first command); the count that takes
+            // the worker into account should follow at once, or the template starts a replacement
+            // for that spare and then retires another one as surplus
+            askSpares();
         }
         if (send != null) {
             send(send);
@@ -371,6 +529,40 @@ final class PoolScheduler {
             }
         }
         return true;
+    }
+
+    /**
+     * Counts the spares the template should keep: as many as the pool may still start workers, 0
+     * once it is closing. True if that changed. Caller holds the lock.
+     */
+    private boolean countSpares() {
+        sparesChanged = false;
+        int n = closing ? 0 : Math.max(0, o.max - workers.size());
+        if (n == sparesWanted) {
+            return false;
+        }
+        sparesWanted = n;
+        return true;
+    }
+
+    /**
+     * Asks the template for the latest count of spares, unless that was asked already. Not under
+     * the lock: it writes to the template (without waiting). A template that cannot be asked any
+     * more (closed, run, gone) is not the pool's problem.
+     */
+    private void askSpares() {
+        synchronized (sparesLock) {
+            int n = sparesWanted;
+            if (n == sparesAsked) {
+                return;
+            }
+            sparesAsked = n;
+            try {
+                runtime.keepSpares(n);
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "jfork pool: asking the template for {0} spares failed: {1}", n, e);
+            }
+        }
     }
 
     /** Schedules a change (made under the lock) after {@code nanos}. */
@@ -458,6 +650,7 @@ final class PoolScheduler {
     private void dispatch(Worker w, Job job, long now) {
         job.sent = now;
         job.worker = w;
+        JforkEvents.poolJobSent(job.event); // nothing unless the job has an event
         long wait = job.sent - job.enqueued;
         waitCount++;
         waitTotal += wait;
@@ -712,6 +905,7 @@ final class PoolScheduler {
             return;
         }
         workers.add(w);
+        sparesChanged = true;
         w.ended = w.process.terminated();
         w.ended.whenComplete((v, t) -> post(() -> ended(w, t)));
         LOG.log(Level.DEBUG, "pool started {0}", w);
@@ -730,7 +924,7 @@ final class PoolScheduler {
     }
 
     private void ended(Worker w, Throwable error) {
-        workers.remove(w);
+        sparesChanged |= workers.remove(w);
         cancelStop(w);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         boolean expected = w.state == State.RETIRING && !w.killed && !w.lost;
@@ -860,6 +1054,7 @@ final class PoolScheduler {
     }
 
     private void beginShutdown(boolean now) {
+        sparesChanged = true; // closing: the template need keep none for this pool
         if (now && !closingNow) {
             // killed workers end at once, but one whose template never hands it over would not:
             // after exitTimeout the pool gives up on what is left and terminates
@@ -885,6 +1080,7 @@ final class PoolScheduler {
         for (Worker w : new ArrayList<>(workers)) {
             LOG.log(Level.WARNING, "jfork pool: {0} did not end within exitTimeout {1} after closeNow(); leaving it", w, o.exitTimeout);
             workers.remove(w);
+            sparesChanged = true;
             cancelStop(w);
             w.process.kill();
             cancelJobTimer(w);

@@ -1,5 +1,6 @@
 package dev.jfork.pool;
 
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.BiConsumer;
@@ -46,6 +47,15 @@ final class RpcWorkers implements PoolRuntime {
     }
 
     @Override
+    public void keepSpares(int count) {
+        try {
+            o.template.keepSpares(count); // queues a frame to the template: it does not wait
+        } catch (IllegalStateException e) {
+            // the template was closed or run (or handed over): it has no spares to keep
+        }
+    }
+
+    @Override
     public Worker startWorker(int id, WorkerEvents events) {
         Fork fork = o.template.fork().sendArg(WorkerInit.MARKER + (o.init == null ? "" : o.init));
         RpcOptions.Builder rpc = RpcOptions.builder().async(o.async).init(WorkerInit.class.getName() + ".init")
@@ -83,6 +93,12 @@ final class RpcWorkers implements PoolRuntime {
             @Override
             public void call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> answer) {
                 handle.call(args, resultType, answer);
+            }
+
+            @Override
+            public long pid() {
+                OptionalLong pid = fork.pidNow(); // never waits
+                return pid.isPresent() ? pid.getAsLong() : -1;
             }
 
             @Override

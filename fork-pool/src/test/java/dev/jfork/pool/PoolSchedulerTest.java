@@ -37,6 +37,9 @@ class PoolSchedulerTest {
         final List<Long> startTimes = new ArrayList<>();
         boolean canStart = true;
         boolean failStart;
+        /** What the pool asked of its template's spares, in order. */
+        final List<Integer> spares = new ArrayList<>();
+        boolean refuseSpares;
 
         @Override
         public long nanoTime() {
@@ -70,6 +73,14 @@ class PoolSchedulerTest {
         @Override
         public boolean canStartWorkers() {
             return canStart;
+        }
+
+        @Override
+        public void keepSpares(int count) {
+            spares.add(count);
+            if (refuseSpares) {
+                throw new IllegalStateException("keepSpares: this Fork was closed");
+            }
         }
 
         /** Runs what was handed to "other threads", until nothing is left. */
@@ -158,6 +169,11 @@ class PoolSchedulerTest {
         @Override
         public CompletableFuture<Void> terminated() {
             return terminated;
+        }
+
+        @Override
+        public long pid() {
+            return 1000 + id;
         }
     }
 
@@ -473,5 +489,108 @@ class PoolSchedulerTest {
         rt.settle();
         assertTrue(s.terminated().isDone());
         assertEquals(1, s.stats().failed());
+    }
+
+    @Test
+    void thePoolAsksItsTemplateForTheSparesItMayStillStartWorkersFrom() {
+        PoolScheduler s = scheduler(builder().max(4).load(1).start(Duration.ZERO));
+        assertEquals(List.of(4), rt.spares, "built: max");
+        List<CompletableFuture<Object>> jobs = new ArrayList<>();
+        jobs.add(s.submit(new Object[] {0}));
+        rt.settle();
+        assertEquals(List.of(4, 3), rt.spares, "one worker starting");
+        jobs.add(s.submit(new Object[] {1}));
+        jobs.add(s.submit(new Object[] {2}));
+        rt.settle();
+        assertEquals(3, rt.started.size());
+        assertEquals(List.of(4, 3, 2, 1), rt.spares, "three workers starting");
+        for (FakeWorker w : rt.started) {
+            w.events.ready();
+        }
+        rt.settle();
+        for (FakeWorker w : rt.started) {
+            w.answer("done " + w.id);
+        }
+        rt.settle();
+        for (CompletableFuture<Object> j : jobs) {
+            assertTrue(j.isDone());
+        }
+        assertEquals(List.of(4, 3, 2, 1), rt.spares, "jobs that start no worker and end none ask nothing");
+        rt.started.get(2).die("killed by signal 9 (SIGKILL)");
+        rt.settle();
+        assertEquals(List.of(4, 3, 2, 1, 2), rt.spares, "a worker gone: one more may be started");
+        s.shutdown(false);
+        rt.settle();
+        assertTrue(s.terminated().isDone(), s.stats().toString());
+        assertEquals(List.of(4, 3, 2, 1, 2, 0), rt.spares, "closed: none, and nothing more as its workers end");
+    }
+
+    @Test
+    void aTemplateThatRefusesToKeepSparesDisturbsNothing() {
+        rt.refuseSpares = true; // a closed template: Fork.keepSpares throws IllegalStateException
+        PoolScheduler s = scheduler(builder().max(2).load(1).start(Duration.ZERO));
+        CompletableFuture<Object> job = s.submit(new Object[] {1});
+        rt.settle();
+        rt.started.get(0).events.ready();
+        rt.settle();
+        rt.started.get(0).answer("r");
+        rt.settle();
+        assertEquals("r", job.join());
+        s.shutdown(false);
+        rt.settle();
+        assertTrue(s.terminated().isDone());
+        assertEquals(List.of(2, 1, 0), rt.spares);
+    }
+
+    /** The outcomes of dev.jfork.PoolJob that need a clock: a timeout, a cancel of a running and of a queued job. */
+    @Test
+    void jobEventsSayHowEachJobEnded() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("jfork-pool", ".jfr");
+        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+            r.enable("dev.jfork.PoolJob");
+            r.start();
+            PoolScheduler s = scheduler(builder().max(1).load(1).start(Duration.ZERO).jobTimeout(Duration.ofSeconds(5)));
+            CompletableFuture<Object> slow = s.submit(new Object[] {"slow"});
+            CompletableFuture<Object> next = s.submit(new Object[] {"next"});
+            CompletableFuture<Object> queued = s.submit(new Object[] {"queued"});
+            rt.settle();
+            FakeWorker w = rt.started.get(0);
+            w.events.ready();
+            rt.settle();
+            assertTrue(queued.cancel(false));
+            rt.advance(5_000 * MS);
+            assertTrue(failure(slow) instanceof TimeoutException);
+            FakeWorker second = rt.started.get(1);
+            second.events.ready();
+            rt.settle();
+            second.answer("ok");
+            rt.settle();
+            assertEquals("ok", next.join());
+            CompletableFuture<Object> failing = s.submit(new Object[] {"fails"});
+            rt.settle();
+            second.calls.removeFirst().completeExceptionally(new RpcException(RpcException.Kind.REMOTE, "threw", null, List.of(), null));
+            rt.settle();
+            assertTrue(failure(failing) instanceof RpcException);
+            CompletableFuture<Object> running = s.submit(new Object[] {"running"});
+            rt.settle();
+            assertTrue(running.cancel(true));
+            rt.settle();
+            s.shutdown(false);
+            rt.settle();
+            r.stop();
+            r.dump(file);
+            List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file);
+            java.util.Map<String, jdk.jfr.consumer.RecordedEvent> byOutcome = new java.util.HashMap<>();
+            for (jdk.jfr.consumer.RecordedEvent e : events) {
+                assertEquals("x.Y.z", e.getString("function"));
+                assertTrue(e.getDuration("queueWait").toNanos() >= 0 && e.getDuration("runTime").toNanos() >= 0, e.toString());
+                assertTrue(byOutcome.put(e.getString("outcome") + " " + e.getLong("workerPid"), e) == null, "twice: " + e);
+            }
+            assertEquals(java.util.Set.of("timeout 1001", "cancelled -1", "ok 1002", "failed 1002", "cancelled 1002"),
+                    byOutcome.keySet(), events.toString());
+            assertEquals(0, byOutcome.get("cancelled -1").getDuration("runTime").toNanos(), "never sent");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
     }
 }

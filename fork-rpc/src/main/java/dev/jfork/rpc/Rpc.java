@@ -125,7 +125,7 @@ public final class Rpc {
             throw new IllegalArgumentException(iface.getName() + " is not an interface");
         }
         ProxyHandler handler = new ProxyHandler(iface);
-        ClientHandle client = start(fork, RpcConfig.forProxy(iface.getName(), implClass, options), options);
+        ClientHandle client = start(fork, RpcConfig.forProxy(iface.getName(), implClass, options), options, iface);
         handler.attach(client);
         return iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, handler));
     }
@@ -174,12 +174,16 @@ public final class Rpc {
     }
 
     private static ClientHandle start(Fork fork, RpcConfig config, RpcOptions options) {
+        return start(fork, config, options, null);
+    }
+
+    private static ClientHandle start(Fork fork, RpcConfig config, RpcOptions options, Class<?> proxyInterface) {
         Objects.requireNonNull(fork, "fork");
         Objects.requireNonNull(options, "options");
         config.newSerializer(null); // fails here, not in the child, if it cannot be instantiated
         fork.sendArg(config.encode());
         CompletableFuture<ForkChannel> channel = fork.run(RpcServer.ENTRY);
-        return ClientHandle.start(fork, channel, config, options);
+        return ClientHandle.start(fork, channel, config, options, proxyInterface);
     }
 
     /** For tests: a client over a process whose run function speaks the protocol itself. */

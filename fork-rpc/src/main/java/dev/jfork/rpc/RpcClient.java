@@ -20,6 +20,11 @@ import dev.jfork.Fork;
  * <p>Dropping a client without closing it closes it (once it is garbage collected), as dropping
  * {@code $rpc} does in Perl; calls already made still complete.
  *
+ * <p>Each call is a JDK Flight Recorder event {@code dev.jfork.RpcCall} (category "jfork"; written
+ * only while a recording enables it): from {@code call()} until its future completes, with the
+ * worker's pid, the function (a proxy's: {@code Interface.method}) and the outcome: ok, failed (the
+ * function threw), error (the call could not be made or answered) or cancelled.
+ *
  * <p>The methods after {@link #terminated()} form a small SPI for frameworks such as fork-pool.
  */
 public interface RpcClient extends AutoCloseable {

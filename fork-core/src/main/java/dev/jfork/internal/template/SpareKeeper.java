@@ -331,8 +331,14 @@ final class SpareKeeper {
                 while (count() - starting > target && !idle.isEmpty()) {
                     toDiscard.add(idle.pollLast());
                 }
-                while (count() - starting > target && !parked.isEmpty()) {
-                    Integer id = parked.keySet().iterator().next();
+                // the newest parked first: the parent takes the oldest next, and a spare it is
+                // about to take must not be the one retired under it
+                List<Integer> newestFirst = new ArrayList<>(parked.keySet());
+                java.util.Collections.reverse(newestFirst);
+                for (Integer id : newestFirst) {
+                    if (count() - starting <= target) {
+                        break;
+                    }
                     parked.remove(id);
                     toRetire.add(id);
                 }

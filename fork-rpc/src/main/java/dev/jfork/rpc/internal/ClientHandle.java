@@ -23,8 +23,27 @@ public final class ClientHandle implements RpcClient {
     }
 
     public static ClientHandle start(Fork fork, CompletableFuture<ForkChannel> channel, RpcConfig config, RpcOptions options) {
+        return start(fork, channel, config, options, null);
+    }
+
+    /**
+     * A client over {@code fork}'s channel; for a proxy, {@code proxyInterface} names the methods
+     * of its calls (in JFR's {@code dev.jfork.RpcCall} events), else null.
+     */
+    public static ClientHandle start(Fork fork, CompletableFuture<ForkChannel> channel, RpcConfig config, RpcOptions options,
+            Class<?> proxyInterface) {
         AcceptedClasses accepted = new AcceptedClasses(options.allowed(), options.registrations(), "RpcOptions.Builder.allow");
-        Connection c = new Connection(fork, config.newSerializer(accepted), accepted, options, config.maxFrameSize());
+        String[] methods = null;
+        if (proxyInterface != null) {
+            java.util.List<java.lang.reflect.Method> table = ProxyMethods.cached(proxyInterface);
+            methods = new String[table.size()];
+            for (int i = 0; i < methods.length; i++) {
+                methods[i] = proxyInterface.getName() + "." + table.get(i).getName();
+            }
+        }
+        String function = config.function != null ? config.function : config.proxyInterface;
+        Connection c = new Connection(fork, function, methods, config.newSerializer(accepted), accepted, options,
+                config.maxFrameSize());
         ClientHandle h = new ClientHandle(c);
         JforkThreads.cleanWhenUnreachable(h, c::close);
         channel.whenComplete(c::started);

@@ -23,6 +23,7 @@ import dev.jfork.ForkChannel;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
 import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.internal.wire.MalformedFrameException;
 import dev.jfork.rpc.RpcException;
 import dev.jfork.rpc.RpcException.Kind;
@@ -84,6 +85,13 @@ final class Connection {
     private enum State { STARTING, OPEN, CLOSING, ENDED }
 
     final Fork fork;
+    /** The function the worker runs, or the proxied interface, for JFR's {@code dev.jfork.RpcCall}. */
+    private final String function;
+    /**
+     * A proxy's method names ({@code Interface.method}) by the number a call carries first, or null
+     * (not a proxy): a proxy call's event names its method.
+     */
+    private final String[] methods;
     private final RpcOptions options;
     private final RpcSerializer serializer;
     /** What the worker may send back (the serializer checks it; a typed call declares its result type). */
@@ -116,8 +124,11 @@ final class Connection {
     private ForkChannel channel;   // set before readingStarted
     private FrameReader reader;    // used under readLock
 
-    Connection(Fork fork, RpcSerializer serializer, AcceptedClasses accepted, RpcOptions options, int maxFrame) {
+    Connection(Fork fork, String function, String[] methods, RpcSerializer serializer, AcceptedClasses accepted,
+            RpcOptions options, int maxFrame) {
         this.fork = fork;
+        this.function = function;
+        this.methods = methods;
         this.accepted = accepted;
         this.serializer = serializer;
         this.options = options;
@@ -146,7 +157,11 @@ final class Connection {
     /** A call whose outcome is also told to {@code listener} (null: none); see {@link RpcFuture}. */
     @SuppressWarnings("unchecked")
     <T> CompletableFuture<T> call(Object[] args, Class<?> resultType, BiConsumer<Object, Throwable> listener) {
-        RpcFuture f = new RpcFuture(this, resultType, listener);
+        Object event = JforkEvents.rpcCallBegin(); // null unless a JFR recording wants dev.jfork.RpcCall
+        if (event != null && methods != null) {
+            event = new ProxyCall(event, methodName(args));
+        }
+        RpcFuture f = new RpcFuture(this, resultType, listener, event);
         accepted.declare(resultType); // the caller declared it: the worker may send it back
         byte[] body;
         try {
@@ -186,6 +201,42 @@ final class Connection {
             writer.kick(flush); // NOW: in this thread if within INLINE_LIMIT and nobody else is writing
         }
         return (CompletableFuture<T>) f;
+    }
+
+    /** A proxy call's event, with the method it calls (made only while a recording wants the event). */
+    private static final class ProxyCall {
+        final Object event;
+        final String method;
+
+        ProxyCall(Object event, String method) {
+            this.event = event;
+            this.method = method;
+        }
+    }
+
+    private String methodName(Object[] args) {
+        if (args != null && args.length > 0 && args[0] instanceof Integer) {
+            int n = (Integer) args[0];
+            if (n >= 0 && n < methods.length) {
+                return methods[n];
+            }
+        }
+        return function;
+    }
+
+    /**
+     * Commits a call's JFR event (from {@link RpcFuture}, on the thread that completes the call,
+     * just before it does): the worker's pid if known by now (never waited for; -1 if not), the
+     * function, and the outcome.
+     */
+    void callEnded(Object event, String outcome) {
+        String name = function;
+        if (event instanceof ProxyCall) {
+            name = ((ProxyCall) event).method;
+            event = ((ProxyCall) event).event;
+        }
+        OptionalLong pid = fork.pidNow();
+        JforkEvents.rpcCallEnd(event, pid.isPresent() ? pid.getAsLong() : -1, name, outcome);
     }
 
     /** Ids are 1..2^31-1, wrapping, never 0, never one still pending. Caller holds the lock. */
