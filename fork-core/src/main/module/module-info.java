@@ -22,7 +22,7 @@ module dev.jfork {
     exports dev.jfork.internal.concurrent to dev.jfork.rpc, dev.jfork.pool, dev.jfork.early, dev.jfork.remote;
     exports dev.jfork.internal.events to dev.jfork.rpc, dev.jfork.pool;
     exports dev.jfork.internal.wire to dev.jfork.rpc, dev.jfork.pool, dev.jfork.template, dev.jfork.remote;
-    exports dev.jfork.internal.parent to dev.jfork.remote;
+    exports dev.jfork.internal.parent to dev.jfork.remote, dev.jfork.pool;
     exports dev.jfork.internal.os to dev.jfork.remote;
 
     uses dev.jfork.spi.TemplateProvider;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.parent.DefaultTemplate;
 import dev.jfork.internal.parent.ForkAccess;
+import dev.jfork.internal.parent.ProcessHost;
 import dev.jfork.internal.parent.Descriptors;
 import dev.jfork.internal.parent.Launcher;
 import dev.jfork.internal.parent.ProcessLink;
@@ -76,7 +77,9 @@ public final class Fork implements AutoCloseable {
     }
 
     static {
-        ForkAccess.register(Fork::of); // for jfork's other modules (fork-remote)
+        // for jfork's other modules (fork-remote makes Forks, fork-pool revives remote templates)
+        ForkAccess.register(Fork::of);
+        ForkAccess.registerLinks(f -> f.link);
     }
 
     private static Fork of(ProcessLink link) {
@@ -504,6 +507,18 @@ public final class Fork implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /**
+     * The machine the process runs on, when it is not this one: how {@code ForkRemote} named it
+     * ({@code "host worker7"}). A process on another machine has that machine's pid, cannot be
+     * sent descriptors, and ends with its connection.
+     *
+     * @return the host, or empty for a process of this machine
+     */
+    public Optional<String> host() {
+        ProcessHost h = link.host();
+        return h == null ? Optional.empty() : Optional.of(h.name());
     }
 
     /**

@@ -56,6 +56,7 @@ import dev.jfork.rpc.internal.ErrorReport;
 public final class ForkExecutor implements ExecutorService, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jfork.pool");
 
+    /** The template this executor started and closes (null when it was given templates). */
     private final Fork template;
     private final ForkPool pool;
     private final TaskCodec codec;
@@ -73,10 +74,24 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
             options.maxQueue(b.maxQueue, b.queueFullPolicy);
         }
         options.checkLimits();
-        this.template = Fork.newTemplate(b.jvm).require(TaskWorker.class.getName());
-        options.template = template;
+        if (b.templates != null) {
+            // the caller's templates (a host's, say): the task runner is loaded there, they are not closed here
+            for (Fork t : b.templates) {
+                t.require(TaskWorker.class.getName());
+            }
+            options.template = b.templates.get(0);
+            options.templates = b.templates;
+            this.template = null;
+        } else {
+            this.template = Fork.newTemplate(b.jvm).require(TaskWorker.class.getName());
+            options.template = template;
+        }
         this.pool = options.build();
         pool.terminated().whenComplete((v, t) -> {
+            if (template == null) {
+                terminated.complete(null);
+                return;
+            }
             template.close();
             template.onExit().whenComplete((e, x) -> terminated.complete(null));
         });
@@ -483,6 +498,7 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
         QueueFullPolicy queueFullPolicy = QueueFullPolicy.BLOCK;
         Duration exitTimeout = Duration.ofSeconds(10);
         final List<String> allowed = new ArrayList<>();
+        List<Fork> templates;
 
         private Builder() {}
 
@@ -509,6 +525,27 @@ public final class ForkExecutor implements ExecutorService, AutoCloseable {
          */
         public Builder jvm(JvmSpec spec) {
             this.jvm = Objects.requireNonNull(spec, "spec");
+            return this;
+        }
+
+        /**
+         * Runs the tasks in forks of these templates instead of one the executor starts: say,
+         * templates on other machines ({@code ForkRemote.ssh}), whose class path holds the tasks'
+         * classes. Workers are spread over them as {@link ForkPool#builder(List, String)} does;
+         * the executor loads its task runner class in each ({@code require}) and closes none.
+         *
+         * @param templates one or more templates
+         * @return this builder
+         * @throws IllegalArgumentException if {@code templates} is empty
+         */
+        public Builder templates(List<Fork> templates) {
+            if (templates.isEmpty()) {
+                throw new IllegalArgumentException("templates: empty");
+            }
+            for (Fork t : templates) {
+                Objects.requireNonNull(t, "template");
+            }
+            this.templates = List.copyOf(templates);
             return this;
         }
 

@@ -113,6 +113,46 @@ public final class ForkPool implements AutoCloseable {
         return builder(template, RpcFunction.nameOf(function));
     }
 
+    /**
+     * A builder for one pool over several templates, on this machine or others
+     * ({@code ForkRemote.ssh}): each worker is forked from the template that has the fewest workers
+     * at the time (at most {@link Builder#maxPerTemplate(int)} each), and jobs go to the least
+     * loaded worker wherever it runs. When a template's host or connection dies, the jobs on its
+     * workers fail with the host named, the pool goes on with the other templates, and a remote
+     * template is started again on its host (with what it was sent), after the restart backoff,
+     * doubling while it fails ({@link Builder#restartBackoff(Duration, Duration)}).
+     *
+     * @param templates the templates, each with the function's class on its class path; the pool
+     *                  closes none of them (but a template it started again, it closes)
+     * @param function  the worker function, as for {@link #builder(Fork, String)}
+     * @return a new builder with every other option at its default
+     * @throws IllegalArgumentException if {@code templates} is empty
+     */
+    public static Builder builder(List<Fork> templates, String function) {
+        if (templates.isEmpty()) {
+            throw new IllegalArgumentException("templates: empty");
+        }
+        for (Fork t : templates) {
+            Objects.requireNonNull(t, "template");
+        }
+        Builder b = new Builder(templates.get(0), Objects.requireNonNull(function, "function"));
+        b.templates = List.copyOf(templates);
+        return b;
+    }
+
+    /**
+     * {@link #builder(List, String)} with the function as a method reference.
+     *
+     * @param templates the templates
+     * @param function  a reference to the worker function, a static method of a named class
+     * @return a new builder with every other option at its default
+     * @throws IllegalArgumentException if {@code templates} is empty, or {@code function} is a
+     *                                  lambda or a capturing reference
+     */
+    public static Builder builder(List<Fork> templates, RpcFunction function) {
+        return builder(templates, RpcFunction.nameOf(function));
+    }
+
     /** The scheduler, for the executor built on this pool. */
     PoolScheduler scheduler() {
         return manager;
@@ -244,8 +284,12 @@ public final class ForkPool implements AutoCloseable {
     /** Options of a {@link ForkPool}; every limit has a documented default. */
     public static final class Builder {
         Fork template; // set later only by ForkExecutor, which checks its options before it starts a template
+        /** Every template, when several were given (else null: {@link #template} alone). */
+        List<Fork> templates;
         final String function;
         int max = ncpu();
+        /** 0: as many as {@link #max}. */
+        int maxPerTemplate;
         int idle = 0;
         int load = 2;
         Duration start = Duration.ofMillis(100);
@@ -284,6 +328,33 @@ public final class ForkPool implements AutoCloseable {
             }
             this.max = max;
             return this;
+        }
+
+        /**
+         * The most workers forked from any one template (default: {@link #max(int)}), for a pool
+         * over several templates ({@link ForkPool#builder(List, String)}): say, as many as a host
+         * has CPUs.
+         *
+         * @param max the most workers per template (at least 1)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code max} is less than 1
+         */
+        public Builder maxPerTemplate(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxPerTemplate < 1: " + max);
+            }
+            this.maxPerTemplate = max;
+            return this;
+        }
+
+        /** The templates, one or more. */
+        List<Fork> templateList() {
+            return templates != null ? templates : List.of(template);
+        }
+
+        /** The most workers per template. */
+        int perTemplate() {
+            return maxPerTemplate == 0 ? max : Math.min(max, maxPerTemplate);
         }
 
         /**
@@ -550,7 +621,10 @@ public final class ForkPool implements AutoCloseable {
          */
         public ForkPool build() {
             checkLimits();
-            return new ForkPool(new PoolScheduler(this, new RpcWorkers(this)));
+            RpcWorkers workers = new RpcWorkers(this);
+            PoolScheduler scheduler = new PoolScheduler(this, workers);
+            scheduler.terminated().whenComplete((v, t) -> workers.closeRestartedTemplates());
+            return new ForkPool(scheduler);
         }
 
         /** The checks that need several options at once (each setter checks its own). */

@@ -38,6 +38,44 @@ interface PoolRuntime {
      */
     void keepSpares(int count);
 
+    // ---- several templates (ForkPool.builder(List, ...)); one by default, as the fakes of the unit tests
+
+    /** How many templates workers can be forked from. */
+    default int templates() {
+        return 1;
+    }
+
+    /** Starts worker {@code id} from template {@code template} (see {@link #startWorker(int, WorkerEvents)}). */
+    default Worker startWorker(int id, int template, WorkerEvents events) {
+        return startWorker(id, events);
+    }
+
+    /** Whether template {@code template} can still fork. */
+    default boolean canStartWorkers(int template) {
+        return canStartWorkers();
+    }
+
+    /** {@link #keepSpares(int)} of template {@code template}. */
+    default void keepSpares(int template, int count) {
+        keepSpares(count);
+    }
+
+    /**
+     * Starts template {@code template} again, on its host, after it (or its connection) died:
+     * true if it did (workers can be forked from it again), false if this kind of template
+     * cannot be started again (a local one). Waits for the start: called on a thread of its own.
+     *
+     * @throws RuntimeException why the host cannot be reached now
+     */
+    default boolean restartTemplate(int template) {
+        return false;
+    }
+
+    /** How messages name template {@code template} ("host worker7", "template 12345"). */
+    default String templateName(int template) {
+        return "the template";
+    }
+
     /** A timer that can be called off. */
     interface Cancellable {
         void cancel();

@@ -215,6 +215,8 @@ final class PoolScheduler {
     /** One worker process. */
     private final class Worker {
         final int id;
+        /** The template it was forked from (an index into the runtime's templates). */
+        int template;
         PoolRuntime.Worker process;
         /** The process's {@code terminated()}, asked for once: a client's is a new copy per call, each a dependent kept until the end. */
         CompletableFuture<Void> ended;
@@ -299,12 +301,25 @@ final class PoolScheduler {
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     /** The workers changed (or the pool closes): the spares to ask of the template are counted again. Guarded by the lock. */
     private boolean sparesChanged = true;
-    /** The spares the template should keep, as last counted (under the lock); -1: not yet. */
-    private volatile int sparesWanted = -1;
+    /** The spares each template should keep, as last counted (under the lock); -1: not yet. */
+    private final int[] sparesWantedOf;
     /** Serialises the requests, so that the last one made is of the latest count. */
     private final Object sparesLock = new Object();
-    /** The spares last asked of the template; -1: none. Guarded by sparesLock. */
-    private int sparesAsked = -1;
+    /** The spares last asked of each template; -1: none. Guarded by sparesLock. */
+    private final int[] sparesAskedOf;
+
+    /**
+     * Per template (one unless the pool was built over several): its workers (starting or not),
+     * the starts that failed in a row, why it cannot fork (null while it can), whether it is being
+     * started again, and when a worker may be forked from it next. Guarded by the lock.
+     */
+    private final int[] forkedFrom;
+    private final int[] templateFailures;
+    private final RpcException[] templateDown;
+    private final boolean[] restarting;
+    /** Tries to start a template again since it went down (each waits twice as long as the one before). */
+    private final int[] restartTries;
+    private final long[] templateRetryAt;
 
     // guarded by lock
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -332,6 +347,17 @@ final class PoolScheduler {
         this.o = options;
         this.runtime = runtime;
         this.queueSlots = options.maxQueue == Integer.MAX_VALUE ? null : new Semaphore(options.maxQueue);
+        int n = runtime.templates();
+        this.forkedFrom = new int[n];
+        this.templateFailures = new int[n];
+        this.templateDown = new RpcException[n];
+        this.restarting = new boolean[n];
+        this.restartTries = new int[n];
+        this.templateRetryAt = new long[n];
+        this.sparesWantedOf = new int[n];
+        this.sparesAskedOf = new int[n];
+        java.util.Arrays.fill(sparesWantedOf, -1);
+        java.util.Arrays.fill(sparesAskedOf, -1);
         post(this::keepIdleWorkers);
     }
 
@@ -537,12 +563,16 @@ final class PoolScheduler {
      */
     private boolean countSpares() {
         sparesChanged = false;
-        int n = closing ? 0 : Math.max(0, o.max - workers.size());
-        if (n == sparesWanted) {
-            return false;
+        boolean changed = false;
+        for (int t = 0; t < forkedFrom.length; t++) {
+            int n = closing || templateDown[t] != null ? 0
+                    : Math.max(0, Math.min(o.perTemplate() - forkedFrom[t], o.max - workers.size()));
+            if (n != sparesWantedOf[t]) {
+                sparesWantedOf[t] = n;
+                changed = true;
+            }
         }
-        sparesWanted = n;
-        return true;
+        return changed;
     }
 
     /**
@@ -552,15 +582,20 @@ final class PoolScheduler {
      */
     private void askSpares() {
         synchronized (sparesLock) {
-            int n = sparesWanted;
-            if (n == sparesAsked) {
-                return;
-            }
-            sparesAsked = n;
-            try {
-                runtime.keepSpares(n);
-            } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "jfork pool: asking the template for {0} spares failed: {1}", n, e);
+            for (int t = 0; t < sparesWantedOf.length; t++) {
+                int n;
+                synchronized (lock) {
+                    n = sparesWantedOf[t];
+                }
+                if (n == sparesAskedOf[t]) {
+                    continue;
+                }
+                sparesAskedOf[t] = n;
+                try {
+                    runtime.keepSpares(t, n);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.DEBUG, "jfork pool: asking the template for {0} spares failed: {1}", n, e);
+                }
             }
         }
     }
@@ -878,11 +913,51 @@ final class PoolScheduler {
         }
     }
 
+    /**
+     * The template to fork the next worker from: of those that can fork, are under their
+     * {@code maxPerTemplate} and past their restart backoff, the one with the fewest workers
+     * (least loaded: jobs go to the least loaded worker anyway); -1 if none now.
+     */
+    private int pickTemplate(long now) {
+        int best = -1;
+        for (int t = 0; t < forkedFrom.length; t++) {
+            if (templateDown[t] == null && forkedFrom[t] < o.perTemplate() && now - templateRetryAt[t] >= 0
+                    && (best < 0 || forkedFrom[t] < forkedFrom[best])) {
+                best = t;
+            }
+        }
+        return best;
+    }
+
+    /** No template can fork now, but one in its backoff will: look again then. */
+    private void retryWhenATemplateCan(long now) {
+        long soonest = Long.MAX_VALUE;
+        for (int t = 0; t < forkedFrom.length; t++) {
+            if (templateDown[t] == null && forkedFrom[t] < o.perTemplate() && now - templateRetryAt[t] < 0) {
+                soonest = Math.min(soonest, templateRetryAt[t] - now);
+            }
+        }
+        if (soonest != Long.MAX_VALUE && startTimer == null) {
+            startTimer = later(() -> {
+                startTimer = null;
+                maybeStartWorker();
+                keepIdleWorkers();
+            }, soonest);
+        }
+    }
+
     private void startWorker() {
-        lastStart = runtime.nanoTime();
+        long now = runtime.nanoTime();
+        int template = pickTemplate(now);
+        if (template < 0) {
+            retryWhenATemplateCan(now);
+            return;
+        }
+        lastStart = now;
         Worker w = new Worker(++nextWorker);
+        w.template = template;
         try {
-            w.process = runtime.startWorker(w.id, new PoolRuntime.WorkerEvents() {
+            w.process = runtime.startWorker(w.id, template, new PoolRuntime.WorkerEvents() {
                 @Override
                 public void ready() {
                     post(() -> control(w, ForkPool.CONTROL_READY));
@@ -900,10 +975,11 @@ final class PoolScheduler {
             });
         } catch (RuntimeException e) {
             // the template was closed or run: no worker can ever start (startFailed sees it cannot)
-            startFailed(null, new RpcException(RpcException.Kind.WORKER_LOST, "cannot fork a pool worker: " + e.getMessage(),
+            startFailed(template, new RpcException(RpcException.Kind.WORKER_LOST, "cannot fork a pool worker: " + e.getMessage(),
                     null, List.of(), e));
             return;
         }
+        forkedFrom[template]++;
         workers.add(w);
         sparesChanged = true;
         w.ended = w.process.terminated();
@@ -915,6 +991,7 @@ final class PoolScheduler {
         if (kind == ForkPool.CONTROL_READY && w.state == State.STARTING) {
             w.state = State.READY;
             startFailures = 0;
+            templateFailures[w.template] = 0;
             keepIdleWorkers();
             schedule();
         } else if (kind == ForkPool.CONTROL_RETIRE) {
@@ -924,16 +1001,24 @@ final class PoolScheduler {
     }
 
     private void ended(Worker w, Throwable error) {
-        sparesChanged |= workers.remove(w);
+        if (workers.remove(w)) {
+            sparesChanged = true;
+            forkedFrom[w.template]--;
+        }
         cancelStop(w);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (w.state != State.STARTING && templateDown[w.template] == null && !runtime.canStartWorkers(w.template)) {
+            // its template (its host, its connection) died under it: the others go on
+            templateDown(w.template, cause instanceof RpcException ? (RpcException) cause
+                    : new RpcException(RpcException.Kind.WORKER_LOST, runtime.templateName(w.template) + " is gone", null, List.of(), cause));
+        }
         boolean expected = w.state == State.RETIRING && !w.killed && !w.lost;
         if (cause instanceof RpcException && !expected && !w.reported.contains(cause)) {
             // before the failures of the jobs this end fails: whoever sees one may look for it
             tellOnError((RpcException) cause);
         }
         if (w.state == State.STARTING) {
-            startFailed(w, cause);
+            startFailed(w.template, cause);
         } else if (!expected && !closingNow) {
             restarts++;
             LOG.log(Level.DEBUG, "pool {0} ended: {1}", w, cause);
@@ -976,25 +1061,95 @@ final class PoolScheduler {
         });
     }
 
-    private void startFailed(Worker w, Throwable cause) {
+    private void startFailed(int template, Throwable cause) {
         restarts++;
         startFailures++;
+        templateFailures[template]++;
         RpcException e = cause instanceof RpcException ? (RpcException) cause
                 : new RpcException(RpcException.Kind.WORKER_LOST, "pool workers cannot start: " + cause, null, List.of(), cause);
-        if (!runtime.canStartWorkers()) {
-            // the template died (its reason is in e), or was closed or run: no worker will ever
-            // start, so once no worker is left the queued jobs and every later one fail with the
-            // reason, at once (see schedule)
-            templateGone = e;
-            if (workers.isEmpty()) {
-                failQueued(e);
-            }
+        if (!runtime.canStartWorkers(template)) {
+            // the template died (its reason is in e), or was closed or run: it forks no more
+            templateDown(template, e);
+        } else if (forkedFrom.length > 1 && pickTemplate(runtime.nanoTime() + startDelay()) >= 0) {
+            // another template can take over: this one waits for its backoff
+            templateRetryAt[template] = runtime.nanoTime() + backoff(templateFailures[template]);
         } else if (startFailures >= o.maxStartFailures) {
             // the jobs' futures carry the reason: a log line would only say it again
             LOG.log(Level.DEBUG, "jfork pool: {0} worker(s) in a row failed to start; failing {1} queued jobs", startFailures,
                     queue.size());
             failQueued(e);
         } // else try again, after the restart backoff
+    }
+
+    /**
+     * Template {@code t} forks no more: a remote one is started again on its host after the
+     * restart backoff; once every template is down, no worker will start, so once no worker is
+     * left the queued jobs and every later one fail with the reason, at once (see schedule), until
+     * one is back. Caller holds the lock.
+     */
+    private void templateDown(int t, RpcException e) {
+        templateDown[t] = e;
+        sparesChanged = true;
+        boolean allDown = true;
+        for (RpcException down : templateDown) {
+            allDown &= down != null;
+        }
+        if (allDown) {
+            templateGone = e;
+            if (workers.isEmpty()) {
+                failQueued(e);
+            }
+        }
+        restartLater(t);
+    }
+
+    /** Tries to start template {@code t} again after its backoff (nothing for a template that cannot be). Caller holds the lock. */
+    private void restartLater(int t) {
+        if (restarting[t] || closing) {
+            return;
+        }
+        restarting[t] = true;
+        later(() -> runtime.execute(() -> {
+            boolean back;
+            Throwable why = null;
+            try {
+                back = runtime.restartTemplate(t); // connects: not on the pool's threads
+            } catch (RuntimeException x) {
+                back = false;
+                why = x;
+            }
+            boolean started = back;
+            Throwable failure = why;
+            post(() -> restarted(t, started, failure));
+        }), backoff(++restartTries[t])); // the first try after the initial backoff, each next one twice as late
+    }
+
+    private void restarted(int t, boolean back, Throwable why) {
+        restarting[t] = false;
+        if (closing) {
+            return;
+        }
+        if (back) {
+            LOG.log(Level.DEBUG, "jfork pool: {0} was started again", runtime.templateName(t));
+            templateDown[t] = null;
+            templateFailures[t] = 0;
+            restartTries[t] = 0;
+            templateRetryAt[t] = 0;
+            templateGone = null;
+            startFailures = 0;
+            sparesChanged = true;
+            keepIdleWorkers();
+            maybeStartWorker();
+        } else if (why != null) {
+            LOG.log(Level.DEBUG, "jfork pool: {0} cannot be started again yet: {1}", runtime.templateName(t), why);
+            restartLater(t);
+        } // else it cannot be started again at all (a template of this machine): it stays down
+    }
+
+    /** The restart backoff after {@code failures} failures in a row: doubling from restartBackoffInitial, at most restartBackoffMax. */
+    private long backoff(int failures) {
+        long b = o.restartBackoffInitial.toNanos() << Math.min(Math.max(failures, 1) - 1, 30);
+        return Math.min(b, o.restartBackoffMax.toNanos());
     }
 
     private void failQueued(Throwable e) {

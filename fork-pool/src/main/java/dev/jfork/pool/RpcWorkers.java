@@ -7,6 +7,7 @@ import java.util.function.BiConsumer;
 
 import dev.jfork.Fork;
 import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.parent.ForkAccess;
 import dev.jfork.rpc.Rpc;
 import dev.jfork.rpc.RpcClient;
 import dev.jfork.rpc.RpcException;
@@ -20,9 +21,74 @@ import dev.jfork.rpc.internal.ClientHandle;
  */
 final class RpcWorkers implements PoolRuntime {
     private final ForkPool.Builder o;
+    /** The templates; a remote one started again replaces its dead self here. */
+    private final Fork[] templates;
+    /** Which templates this pool started again (and so closes when it terminates). Guarded by this. */
+    private final boolean[] restarted;
+    /** The pool terminated: a template started again from now on is closed at once. Guarded by this. */
+    private boolean poolEnded;
 
     RpcWorkers(ForkPool.Builder options) {
         this.o = options;
+        this.templates = options.templateList().toArray(new Fork[0]);
+        this.restarted = new boolean[templates.length];
+    }
+
+    private synchronized Fork template(int t) {
+        return templates[t];
+    }
+
+    @Override
+    public int templates() {
+        return templates.length;
+    }
+
+    @Override
+    public boolean canStartWorkers(int t) {
+        return template(t).isAlive();
+    }
+
+    @Override
+    public void keepSpares(int t, int count) {
+        try {
+            template(t).keepSpares(count); // queues a frame to the template: it does not wait
+        } catch (IllegalStateException e) {
+            // the template was closed or run (or handed over): it has no spares to keep
+        }
+    }
+
+    @Override
+    public boolean restartTemplate(int t) {
+        Fork dead = template(t);
+        java.util.Optional<Fork> fresh = ForkAccess.revive(dead); // a new connection to its host, prepared like it
+        if (fresh.isEmpty()) {
+            return false;
+        }
+        synchronized (this) {
+            if (poolEnded) {
+                fresh.get().close(); // the pool ended meanwhile: nobody will fork from it
+                return false;
+            }
+            templates[t] = fresh.get();
+            restarted[t] = true;
+        }
+        return true;
+    }
+
+    @Override
+    public String templateName(int t) {
+        Fork f = template(t);
+        return f.host().orElse("template " + f.pidNow().orElse(-1));
+    }
+
+    /** Closes the templates this pool started again (the ones it was given are the caller's). */
+    synchronized void closeRestartedTemplates() {
+        poolEnded = true;
+        for (int t = 0; t < templates.length; t++) {
+            if (restarted[t]) {
+                templates[t].close();
+            }
+        }
     }
 
     @Override
@@ -43,21 +109,22 @@ final class RpcWorkers implements PoolRuntime {
 
     @Override
     public boolean canStartWorkers() {
-        return o.template.isAlive();
+        return canStartWorkers(0);
     }
 
     @Override
     public void keepSpares(int count) {
-        try {
-            o.template.keepSpares(count); // queues a frame to the template: it does not wait
-        } catch (IllegalStateException e) {
-            // the template was closed or run (or handed over): it has no spares to keep
-        }
+        keepSpares(0, count);
     }
 
     @Override
     public Worker startWorker(int id, WorkerEvents events) {
-        Fork fork = o.template.fork().sendArg(WorkerInit.MARKER + (o.init == null ? "" : o.init));
+        return startWorker(id, 0, events);
+    }
+
+    @Override
+    public Worker startWorker(int id, int t, WorkerEvents events) {
+        Fork fork = template(t).fork().sendArg(WorkerInit.MARKER + (o.init == null ? "" : o.init));
         RpcOptions.Builder rpc = RpcOptions.builder().async(o.async).init(WorkerInit.class.getName() + ".init")
                 .onControl((kind, payload) -> {
                     if (kind == ForkPool.CONTROL_READY) {

@@ -593,4 +593,99 @@ class PoolSchedulerTest {
             java.nio.file.Files.deleteIfExists(file);
         }
     }
+
+    /** Two templates (two hosts): which one each worker came from, which can fork, which can be started again. */
+    static final class TwoTemplates extends FakeRuntime {
+        final boolean[] up = {true, true};
+        final boolean[] restartable = {true, true};
+        final List<Integer> templateOf = new ArrayList<>();
+        final List<Integer> restarts = new ArrayList<>();
+
+        @Override
+        public int templates() {
+            return 2;
+        }
+
+        @Override
+        public Worker startWorker(int id, int template, WorkerEvents events) {
+            if (!up[template]) {
+                throw new IllegalStateException("template " + template + " is gone");
+            }
+            templateOf.add(template);
+            return startWorker(id, events);
+        }
+
+        @Override
+        public boolean canStartWorkers(int template) {
+            return up[template];
+        }
+
+        @Override
+        public boolean restartTemplate(int template) {
+            restarts.add(template);
+            if (!restartable[template]) {
+                throw new IllegalStateException("host " + template + " cannot be reached");
+            }
+            up[template] = true;
+            return true;
+        }
+
+        @Override
+        public String templateName(int template) {
+            return "host h" + template;
+        }
+    }
+
+    @Test
+    void aPoolOverTwoTemplatesSpreadsItsWorkersAndGoesOnWhenOneIsLost() {
+        TwoTemplates two = new TwoTemplates();
+        PoolScheduler s = new PoolScheduler(builder().max(4).maxPerTemplate(2).load(1).start(Duration.ZERO)
+                .restartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(8)), two);
+        two.settle();
+        List<CompletableFuture<Object>> jobs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            jobs.add(s.submit(new Object[] {i}));
+        }
+        two.settle();
+        assertEquals(List.of(0, 1, 0, 1), two.templateOf, "least loaded template first, at most 2 each");
+        for (FakeWorker w : two.started) {
+            w.events.ready();
+        }
+        two.settle();
+        // host 1 is lost: its two workers die with their jobs; host 0 goes on with the rest
+        two.up[1] = false;
+        two.restartable[1] = false;
+        two.started.get(1).die("the connection to host h1 ended");
+        two.started.get(3).die("the connection to host h1 ended");
+        two.settle();
+        assertTrue(failure(jobs.get(1)).getMessage().contains("host h1"), "a job on the lost host says which");
+        assertTrue(failure(jobs.get(3)).getMessage().contains("host h1"));
+        two.started.get(0).answer("a");
+        two.started.get(2).answer("b");
+        two.settle();
+        two.started.get(0).answer("c");
+        two.started.get(2).answer("d");
+        two.settle();
+        for (int i : new int[] {0, 2, 4, 5}) {
+            assertTrue(jobs.get(i).isDone() && !jobs.get(i).isCompletedExceptionally(), "job " + i + " ran on host 0");
+        }
+        assertEquals(4, two.started.size(), "no worker was forked from the lost host, none more was needed");
+        // it is started again after the backoff, doubling while that fails
+        two.advance(Duration.ofSeconds(1).toNanos());
+        assertEquals(List.of(1), two.restarts);
+        two.advance(Duration.ofMillis(1999).toNanos());
+        assertEquals(List.of(1), two.restarts, "the second try waits twice as long");
+        two.restartable[1] = true;
+        two.advance(Duration.ofMillis(1).toNanos());
+        assertEquals(List.of(1, 1), two.restarts);
+        // back: new work may go there again
+        List<CompletableFuture<Object>> more = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            more.add(s.submit(new Object[] {i}));
+        }
+        two.settle();
+        assertEquals(List.of(0, 1, 0, 1, 1, 1), two.templateOf, "the host started again takes workers again");
+        s.shutdown(true);
+        two.settle();
+    }
 }

@@ -108,14 +108,8 @@ public final class ForkRemote {
     }
 
     private static Fork start(String host, Launch how, RemoteSpec spec) {
-        RemoteLaunch launch;
-        try {
-            launch = how.start();
-        } catch (IOException e) {
-            throw new ForkException("jfork: cannot start a template on " + host + ": " + e.getMessage(), null, null, null, e);
-        }
-        RemoteConnection connection = new RemoteConnection(host, launch.in(), launch.out(), spec.channelWindow(), launch::stderrLines,
-                launch::close);
+        RemoteConnection connection = connect(host, how, spec);
+        connection.reconnectWith(() -> connect(host, how, spec)); // a pool whose host was lost reconnects with it
         ProcessLink link;
         try {
             link = connection.startTemplate(JvmSpec.defaults(), spec.spares(), spec.connectTimeout().toMillis());
@@ -124,5 +118,15 @@ public final class ForkRemote {
             throw e;
         }
         return ForkAccess.wrap(link);
+    }
+
+    private static RemoteConnection connect(String host, Launch how, RemoteSpec spec) {
+        RemoteLaunch launch;
+        try {
+            launch = how.start();
+        } catch (IOException e) {
+            throw new ForkException("jfork: cannot start a template on " + host + ": " + e.getMessage(), null, null, null, e);
+        }
+        return new RemoteConnection(host, launch.in(), launch.out(), spec.channelWindow(), launch::stderrLines, launch::close);
     }
 }

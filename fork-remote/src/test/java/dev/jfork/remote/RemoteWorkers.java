@@ -9,6 +9,12 @@ public final class RemoteWorkers {
         return ProcessHandle.current().pid() + ":" + args[0];
     }
 
+    /** {@link #echo} after 20 ms: long enough that every worker of a pool gets some of a burst. */
+    public static Object slowEcho(Object... args) throws InterruptedException {
+        Thread.sleep(20);
+        return echo(args);
+    }
+
     /** Sums its integer arguments. */
     public static Object sum(Object... args) {
         long s = 0;

@@ -19,6 +19,29 @@ public final class ForkAccess {
         factory = f;
     }
 
+    /**
+     * For a template on another machine whose connection died: a new one there, prepared like it
+     * (fork-pool reconnects with it); empty for a process of this machine.
+     *
+     * @throws RuntimeException if the other machine cannot be reached
+     */
+    public static java.util.Optional<Fork> revive(Fork dead) {
+        ProcessLink fresh = link(dead).revive();
+        return fresh == null ? java.util.Optional.empty() : java.util.Optional.of(wrap(fresh));
+    }
+
+    private static volatile Function<Fork, ProcessLink> links;
+
+    /** Called once, by {@code Fork}'s static initialiser: how to reach a Fork's link. */
+    public static void registerLinks(Function<Fork, ProcessLink> f) {
+        links = f;
+    }
+
+    /** A Fork instance exists: its class was initialised, and registered this. */
+    private static ProcessLink link(Fork f) {
+        return links.apply(java.util.Objects.requireNonNull(f, "fork"));
+    }
+
     /** The Fork of {@code link}, closed when dropped like any other. */
     public static Fork wrap(ProcessLink link) {
         Function<ProcessLink, Fork> f = factory;

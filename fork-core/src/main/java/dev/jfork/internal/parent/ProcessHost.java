@@ -11,4 +11,14 @@ public interface ProcessHost {
 
     /** Kills process {@code pid} of that machine (SIGKILL), if it is one this program started there. */
     void kill(long pid);
+
+    /**
+     * A new template there, through a new connection (the first one died), not yet prepared;
+     * null if this host cannot start another.
+     *
+     * @throws RuntimeException if it cannot be reached
+     */
+    default ProcessLink startAgain() {
+        return null;
+    }
 }

@@ -64,6 +64,8 @@ public final class ProcessLink implements ReplyReader.Replies {
     private volatile TemplateLink forks;
     /** Preparation entries sent so far (frames, and one per descriptor), as the process's replay log counts them. Guarded by lock. */
     private int prepared;
+    /** For a process on another machine: every preparation frame sent, in order (they carry no descriptors). Guarded by lock. */
+    private final List<byte[]> sentToRemote = new java.util.ArrayList<>();
 
     // guarded by lock
     private FdChannel control;
@@ -314,6 +316,9 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             requirePreparing(describe(type));
             writer.write(frame);
+            if (host != null) {
+                sentToRemote.add(frame); // what a revived template is prepared with
+            }
             prepared++;
             TemplateLink t = forks;
             if (t != null) {
@@ -777,6 +782,39 @@ public final class ProcessLink implements ReplyReader.Replies {
         Long p = pid.getNow(null);
         String text = p == null ? "(starting)" : p < 0 ? "(not started)" : String.valueOf(p);
         return host == null ? text : text + " on " + host.name();
+    }
+
+    /**
+     * A new template on this one's host, prepared with everything this one was sent, for a
+     * template whose connection died (a pool reconnects with it). Null if this process is not on
+     * another machine or its host cannot start another.
+     *
+     * @throws RuntimeException if the host is unreachable (the connection cannot be made again)
+     */
+    public ProcessLink revive() {
+        if (host == null) {
+            return null;
+        }
+        List<byte[]> frames;
+        synchronized (lock) {
+            frames = new java.util.ArrayList<>(sentToRemote);
+        }
+        ProcessLink fresh = host.startAgain();
+        if (fresh == null) {
+            return null;
+        }
+        synchronized (fresh.lock) {
+            for (byte[] frame : frames) {
+                fresh.writer.write(frame);
+                fresh.sentToRemote.add(frame);
+                fresh.prepared++;
+                TemplateLink t = fresh.forks;
+                if (t != null) {
+                    t.log.frame(frame);
+                }
+            }
+        }
+        return fresh;
     }
 
     /** Fails at once for a process on another machine: descriptors cannot reach it. */

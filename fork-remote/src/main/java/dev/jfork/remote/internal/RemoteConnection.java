@@ -56,6 +56,11 @@ public final class RemoteConnection implements ProcessHost, AutoCloseable {
     };
     private volatile ProcessLink template;
     private volatile boolean templateEnded;
+    /** Makes a new connection to the same place (null: none can be made); set with the template's start. */
+    private volatile java.util.function.Supplier<RemoteConnection> reconnect;
+    private volatile JvmSpec templateSpec;
+    private volatile int templateSpares;
+    private volatile long templateTimeout;
 
     /**
      * @param name    how messages name the host ("host worker7")
@@ -99,6 +104,9 @@ public final class RemoteConnection implements ProcessHost, AutoCloseable {
      * named.
      */
     public ProcessLink startTemplate(JvmSpec local, int spares, long timeoutMillis) {
+        templateSpec = local;
+        templateSpares = spares;
+        templateTimeout = timeoutMillis;
         Message m;
         try {
             mux.message(Message.of(Message.START, spares));
@@ -135,6 +143,28 @@ public final class RemoteConnection implements ProcessHost, AutoCloseable {
                 Native.closeQuietly(pipe[0]);
             }
             throw failure("connecting the template on " + name + " failed", e);
+        }
+    }
+
+    /** How {@link #startAgain()} makes a new connection to the same place. */
+    public void reconnectWith(java.util.function.Supplier<RemoteConnection> how) {
+        reconnect = how;
+    }
+
+    /** A new connection to the same place and a template there, started as this one's was. */
+    @Override
+    public ProcessLink startAgain() {
+        java.util.function.Supplier<RemoteConnection> how = reconnect;
+        if (how == null || templateSpec == null) {
+            return null;
+        }
+        RemoteConnection fresh = how.get();
+        fresh.reconnectWith(how);
+        try {
+            return fresh.startTemplate(templateSpec, templateSpares, templateTimeout);
+        } catch (RuntimeException e) {
+            fresh.close();
+            throw e;
         }
     }
 

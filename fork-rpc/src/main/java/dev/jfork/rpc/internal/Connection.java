@@ -625,7 +625,9 @@ final class Connection {
             return new ExitWait(e, null);
         } catch (TimeoutException e) {
             OptionalLong pid = fork.pidNow();
-            boolean alive = pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false);
+            // a pid of another machine says nothing here: a remote worker counts as alive (kill() reaches it there)
+            boolean alive = pid.isPresent() && (fork.host().isPresent()
+                    || ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false));
             if (!alive) {
                 return new ExitWait(null, "ended, exit status not reported within " + EXIT_WAIT_MS / 1000 + " s");
             }
@@ -670,7 +672,9 @@ final class Connection {
 
     String pidText() {
         OptionalLong p = fork.pidNow(); // never waits: this is for messages, and may run on any thread
-        return p.isPresent() ? String.valueOf(p.getAsLong()) : "(no pid)";
+        String pid = p.isPresent() ? String.valueOf(p.getAsLong()) : "(no pid)";
+        java.util.Optional<String> host = fork.host(); // a worker on another machine: say which
+        return host.isPresent() ? pid + " on " + host.get() : pid;
     }
 
     @Override
