@@ -651,28 +651,7 @@ public final class FirstByteBench {
 
     /** jfork processes ({@code ChildMain}) whose owner is {@code pid}. */
     static List<Long> ownedBy(long pid) {
-        List<Long> found = new ArrayList<>();
-        String owner = String.valueOf(pid);
-        File[] procs = new File("/proc").listFiles();
-        if (procs == null) {
-            return found;
-        }
-        for (File p : procs) {
-            String name = p.getName();
-            if (!name.chars().allMatch(Character::isDigit)) {
-                continue;
-            }
-            try {
-                List<String> argv = SpawnBench.cmdline(Long.parseLong(name));
-                int m = argv.indexOf(SpawnBench.CHILD_MAIN);
-                if (m >= 0 && m + 2 < argv.size() && owner.equals(argv.get(m + 2))) {
-                    found.add(Long.parseLong(name));
-                }
-            } catch (IOException | RuntimeException ignored) {
-                // gone meanwhile
-            }
-        }
-        return found;
+        return SpawnBench.ownedBy(pid);
     }
 
     static int awaitNoneOwnedBy(long pid, long millis) throws InterruptedException {

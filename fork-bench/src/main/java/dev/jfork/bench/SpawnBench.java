@@ -635,8 +635,13 @@ public final class SpawnBench {
 
     /** jfork processes (any {@code ChildMain}) whose owner is this JVM. */
     static List<Long> ourChildren() {
+        return ownedBy(ProcessHandle.current().pid());
+    }
+
+    /** jfork processes ({@code ChildMain}) whose owner (the launch line's owner pid) is {@code pid}. */
+    static List<Long> ownedBy(long pid) {
         List<Long> found = new ArrayList<>();
-        String me = String.valueOf(ProcessHandle.current().pid());
+        String owner = String.valueOf(pid);
         File[] procs = new File("/proc").listFiles();
         if (procs == null) {
             return found;
@@ -649,7 +654,7 @@ public final class SpawnBench {
             try {
                 List<String> argv = cmdline(Long.parseLong(name));
                 int m = argv.indexOf(CHILD_MAIN);
-                if (m >= 0 && m + 2 < argv.size() && me.equals(argv.get(m + 2))) {
+                if (m >= 0 && m + 2 < argv.size() && owner.equals(argv.get(m + 2))) {
                     found.add(Long.parseLong(name));
                 }
             } catch (IOException | RuntimeException ignored) {

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,32 +45,15 @@ class ForkRemoteTest {
         if (sshd != null) {
             sshd.close();
         }
-        if (cache != null) {
-            try (Stream<Path> all = Files.walk(cache)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        RemoteTesting.deleteTree(cache);
     }
 
-    /** The remote side is this machine: its java, the test's class path, a cache of its own. */
     private static RemoteSpec.Builder spec() {
-        return RemoteSpec.builder().java(Paths.get(System.getProperty("java.home"), "bin", "java").toString())
-                .cacheDirectory(cache.toString()).classPath(classPath())
-                .jvmOptions("--enable-native-access=ALL-UNNAMED");
-    }
-
-    private static List<Path> classPath() {
-        List<Path> entries = new ArrayList<>();
-        for (String e : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(java.io.File.pathSeparator)) {
-            if (!e.isEmpty()) {
-                entries.add(Paths.get(e));
-            }
-        }
-        return entries;
+        return RemoteTesting.spec(cache);
     }
 
     private static RemoteSpec sshSpec() {
-        return spec().sshOptions(sshd.sshOptions().toArray(new String[0])).build();
+        return RemoteTesting.sshSpec(cache, sshd);
     }
 
     @Test

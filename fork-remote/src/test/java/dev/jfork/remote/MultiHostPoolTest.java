@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,23 +44,11 @@ class MultiHostPoolTest {
         if (sshd != null) {
             sshd.close();
         }
-        if (cache != null) {
-            try (Stream<Path> all = Files.walk(cache)) {
-                all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        RemoteTesting.deleteTree(cache);
     }
 
     private static RemoteSpec spec() {
-        List<Path> entries = new ArrayList<>();
-        for (String e : System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")).split(java.io.File.pathSeparator)) {
-            if (!e.isEmpty()) {
-                entries.add(Paths.get(e));
-            }
-        }
-        return RemoteSpec.builder().java(Paths.get(System.getProperty("java.home"), "bin", "java").toString())
-                .cacheDirectory(cache.toString()).classPath(entries).jvmOptions("--enable-native-access=ALL-UNNAMED")
-                .sshOptions(sshd.sshOptions().toArray(new String[0])).build();
+        return RemoteTesting.sshSpec(cache, sshd);
     }
 
     /** The pids of the processes of a remote template's host: the agent and everything below it. */

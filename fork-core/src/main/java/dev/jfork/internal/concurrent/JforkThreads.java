@@ -53,6 +53,23 @@ public final class JforkThreads {
         IO.execute(task);
     }
 
+    /**
+     * {@link #io}, the thread named {@code name} while it runs the task (for thread dumps: which
+     * stream, which process), its pool name again afterwards.
+     */
+    public static void io(String name, Runnable task) {
+        IO.execute(() -> {
+            Thread t = Thread.currentThread();
+            String pooled = t.getName();
+            t.setName(name);
+            try {
+                task.run();
+            } finally {
+                t.setName(pooled);
+            }
+        });
+    }
+
     /** {@link #io} as an {@link Executor} (for {@code CompletableFuture}'s async methods). */
     public static Executor ioExecutor() {
         return IO;

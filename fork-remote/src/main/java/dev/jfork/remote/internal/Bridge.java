@@ -240,14 +240,10 @@ final class Bridge {
 
     private static void run(Tracker tracker, String name, Runnable body) {
         tracker.started();
-        JforkThreads.io(() -> {
-            Thread t = Thread.currentThread();
-            String old = t.getName();
-            t.setName(name);
+        JforkThreads.io(name, () -> {
             try {
                 body.run();
             } finally {
-                t.setName(old);
                 tracker.finished();
             }
         });

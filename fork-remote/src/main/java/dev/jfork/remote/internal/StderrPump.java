@@ -41,16 +41,7 @@ public final class StderrPump implements Runnable {
      */
     public static StderrPump start(InputStream in, String threadName, int maxLines) {
         StderrPump pump = new StderrPump(in, maxLines);
-        JforkThreads.io(() -> { // jfork's threads: daemons, named, ended when idle
-            Thread t = Thread.currentThread();
-            String old = t.getName();
-            t.setName(threadName);
-            try {
-                pump.run();
-            } finally {
-                t.setName(old);
-            }
-        });
+        JforkThreads.io(threadName, pump); // jfork's threads: daemons, ended when idle
         return pump;
     }
 
