@@ -116,7 +116,11 @@ public final class Fork implements AutoCloseable {
      */
     public static Fork exec() {
         Fork provided = Provided.forkOfTemplate();
-        return provided != null ? provided : exec(JvmSpec.defaults());
+        if (provided != null) {
+            return provided;
+        }
+        Launcher.bindNativeEarly(); // a program's first exec(): the binding overlaps building the command line
+        return exec(JvmSpec.defaults());
     }
 
     /**

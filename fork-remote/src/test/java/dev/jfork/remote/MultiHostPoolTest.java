@@ -18,8 +18,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.jfork.Fork;
+import dev.jfork.ForkExit;
 import dev.jfork.TestSupport;
 import dev.jfork.pool.ForkExecutor;
 import dev.jfork.pool.ForkPool;
@@ -52,13 +55,40 @@ class MultiHostPoolTest {
     }
 
     /** The pids of the processes of a remote template's host: the agent and everything below it. */
-    private static long agentOf(Fork remote) {
-        long templatePid = remote.pidNow().orElseThrow();
-        return ProcessHandle.of(templatePid).orElseThrow().parent().orElseThrow().pid(); // same machine in this test
+    /** What dies on the remote side (the "remote" host is this machine in this test). */
+    enum RemoteDeath {
+        /** the remote template's JVM */
+        TEMPLATE {
+            @Override
+            ProcessHandle victim(Fork remote) {
+                return ProcessHandle.of(remote.pidNow().orElseThrow()).orElseThrow();
+            }
+        },
+        /** jfork's agent there, and with it the connection */
+        AGENT {
+            @Override
+            ProcessHandle victim(Fork remote) {
+                return TEMPLATE.victim(remote).parent().orElseThrow();
+            }
+        },
+        /** the sshd serving the connection (what a reboot or a network cut looks like to ssh) */
+        SSHD {
+            @Override
+            ProcessHandle victim(Fork remote) {
+                ProcessHandle p = AGENT.victim(remote);
+                while (!p.info().command().orElse("").endsWith("sshd") && !p.info().commandLine().orElse("").startsWith("sshd")) {
+                    p = p.parent().orElseThrow(() -> new AssertionError("no sshd above the remote agent"));
+                }
+                return p;
+            }
+        };
+
+        abstract ProcessHandle victim(Fork remote);
     }
 
-    @Test
-    void aPoolOverALocalAndARemoteTemplateUsesBothAndSurvivesTheRemoteSide() throws Exception {
+    @ParameterizedTest
+    @EnumSource(RemoteDeath.class)
+    void aPoolOverALocalAndARemoteTemplateUsesBothAndSurvivesTheRemoteSide(RemoteDeath death) throws Exception {
         Fork local = Fork.exec();
         Fork remote = ForkRemote.ssh(sshd.destination(), spec());
         ForkPool pool = ForkPool.builder(List.of(local, remote), RemoteWorkers::slowEcho).max(4).maxPerTemplate(2).load(1)
@@ -79,13 +109,13 @@ class MultiHostPoolTest {
             long onRemote = workers.stream().filter(w -> remoteWorkers.contains(Long.parseLong(w))).count();
             assertTrue(onRemote >= 1 && workers.size() - onRemote >= 1, "jobs ran on both templates: " + workers + ", remote " + remoteWorkers);
 
-            // the remote side dies (its agent, and with it the connection): only its jobs fail
-            long agent = agentOf(remote);
+            // the remote side dies: only its jobs fail
+            ProcessHandle victim = death.victim(remote);
             List<CompletableFuture<String>> during = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 during.add(pool.call(String.class, "d" + i));
             }
-            ProcessHandle.of(agent).orElseThrow().destroyForcibly();
+            assertTrue(victim.destroyForcibly() || !victim.isAlive(), "could not kill " + death + " " + victim.pid());
             int failed = 0;
             for (CompletableFuture<String> j : during) {
                 try {
@@ -100,7 +130,14 @@ class MultiHostPoolTest {
             for (int i = 0; i < 10; i++) {
                 assertTrue(TestSupport.await(pool.call(String.class, "after" + i)).endsWith(":after" + i), "the pool serves on");
             }
-            // and it reconnects: a later burst runs on the remote host again
+            if (death == RemoteDeath.TEMPLATE) {
+                // its workers live on there (forks do not die with their template) and keep serving;
+                // the template's end is known here, with the host
+                ForkExit end = TestSupport.await(remote.onExit());
+                assertEquals(java.util.OptionalInt.of(9), end.signal(), "the remote template was killed: " + end);
+            }
+            // a later burst runs on the remote host again (the workers that lived on, or new ones
+            // from a new connection)
             long deadline = System.nanoTime() + TestSupport.DEADLINE.toNanos();
             boolean remoteAgain = false;
             while (!remoteAgain) {
@@ -112,7 +149,7 @@ class MultiHostPoolTest {
                 for (CompletableFuture<String> j : burst) {
                     String r = TestSupport.await(j);
                     long pid = Long.parseLong(r.substring(0, r.indexOf(':')));
-                    remoteAgain |= ProcessHandle.of(pid).flatMap(ProcessHandle::parent).flatMap(ProcessHandle::parent)
+                    remoteAgain |= remoteWorkers.contains(pid) || ProcessHandle.of(pid).flatMap(ProcessHandle::parent).flatMap(ProcessHandle::parent)
                             .map(p -> p.pid() != ProcessHandle.current().pid() && p.pid() != local.pidNow().orElse(-1)).orElse(false);
                 }
             }

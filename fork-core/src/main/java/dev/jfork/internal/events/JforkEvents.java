@@ -30,6 +30,23 @@ public final class JforkEvents {
         }
     }
 
+    /**
+     * Whether JFR has started in this JVM (a recording was made, now or before). Until then the
+     * event classes stay unloaded: loading and registering them costs 80-100 ms on JDK 17, which a
+     * program's first {@code create()} would otherwise pay. Events begun before a recording starts
+     * are not wanted by it anyway.
+     */
+    private static boolean recorderUp() {
+        return AVAILABLE && Recorder.initialized();
+    }
+
+    /** Loaded only when JFR is there. */
+    private static final class Recorder {
+        static boolean initialized() {
+            return jdk.jfr.FlightRecorder.isInitialized();
+        }
+    }
+
     /** Where a fork came from, for {@code dev.jfork.HandOver}. */
     public static final String PARKED_SPARE = "parked spare";
     public static final String TEMPLATE = "template";
@@ -37,7 +54,7 @@ public final class JforkEvents {
 
     /** A started spawn event, or null. */
     public static Object spawnBegin() {
-        return AVAILABLE ? On.spawnBegin() : null;
+        return recorderUp() ? On.spawnBegin() : null;
     }
 
     public static void spawnEnd(Object event, long pid, String role, String java) {
@@ -48,7 +65,7 @@ public final class JforkEvents {
 
     /** A started hand-over event, or null. */
     public static Object handOverBegin() {
-        return AVAILABLE ? On.handOverBegin() : null;
+        return recorderUp() ? On.handOverBegin() : null;
     }
 
     public static void handOverEnd(Object event, long templatePid, long pid, String source) {
@@ -59,7 +76,7 @@ public final class JforkEvents {
 
     /** A started run-entered event, or null. */
     public static Object runBegin() {
-        return AVAILABLE ? On.runBegin() : null;
+        return recorderUp() ? On.runBegin() : null;
     }
 
     public static void runEnd(Object event, long pid, String function, boolean entered) {
@@ -70,7 +87,7 @@ public final class JforkEvents {
 
     /** A started RPC call event, or null. */
     public static Object rpcCallBegin() {
-        return AVAILABLE ? On.rpcCallBegin() : null;
+        return recorderUp() ? On.rpcCallBegin() : null;
     }
 
     public static void rpcCallEnd(Object event, long workerPid, String function, String outcome) {
@@ -81,7 +98,7 @@ public final class JforkEvents {
 
     /** A started pool job event (at the job's call), or null. */
     public static Object poolJobBegin() {
-        return AVAILABLE ? On.poolJobBegin() : null;
+        return recorderUp() ? On.poolJobBegin() : null;
     }
 
     /** The job was sent to a worker: its queue wait ends, its run begins. */

@@ -2,6 +2,11 @@ package dev.jfork.internal.os;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import dev.jfork.internal.concurrent.JforkThreads;
 
 
 /**
@@ -61,24 +66,48 @@ public final class Native {
     /**
      * The backend: the JDK's foreign function API on JDK 22+ where it was built in, else jnr-ffi.
      * {@code -Djfork.native=jnr} keeps jnr-ffi on JDK 22+ too (to compare them; children inherit
-     * the property with the rest of the command line's {@code -D} options).
+     * the property with the rest of the command line's {@code -D} options). Made by
+     * {@link #loadInBackground()}'s thread if one was started.
      */
     private static final class Holder {
-        static final NativeBackend BACKEND = choose();
+        static final NativeBackend BACKEND = made();
 
-        private static NativeBackend choose() {
-            if (Runtime.version().feature() >= 22 && !"jnr".equals(System.getProperty("jfork.native"))) {
-                try {
-                    Class<?> ffm = Class.forName("dev.jfork.internal.os.FfmBackend", true, Native.class.getClassLoader());
-                    return (NativeBackend) ffm.getDeclaredConstructor().newInstance();
-                } catch (ClassNotFoundException e) {
-                    // a fork-core built without a JDK 22+: jnr-ffi it is
-                } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-                    System.getLogger("dev.jfork").log(System.Logger.Level.DEBUG, "jfork: the FFM backend failed, using jnr-ffi", e);
+        private static NativeBackend made() {
+            CompletableFuture<NativeBackend> f;
+            synchronized (Native.class) {
+                f = early;
+                if (f == null) {
+                    early = MADE_HERE; // no background thread after this
                 }
             }
-            return new JnrBackend();
+            if (f != null) {
+                try {
+                    return f.join();
+                } catch (CompletionException | CancellationException e) {
+                    // made again on this thread, so that its error reaches the caller
+                }
+            }
+            return choose();
         }
+    }
+
+    /** The binding being made on another thread ({@link #loadInBackground()}), or null. */
+    private static volatile CompletableFuture<NativeBackend> early;
+    /** {@link #early} once the binding was made without it. */
+    private static final CompletableFuture<NativeBackend> MADE_HERE = new CompletableFuture<>();
+
+    private static NativeBackend choose() {
+        if (Runtime.version().feature() >= 22 && !"jnr".equals(System.getProperty("jfork.native"))) {
+            try {
+                Class<?> ffm = Class.forName("dev.jfork.internal.os.FfmBackend", true, Native.class.getClassLoader());
+                return (NativeBackend) ffm.getDeclaredConstructor().newInstance();
+            } catch (ClassNotFoundException e) {
+                // a fork-core built without a JDK 22+: jnr-ffi it is
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                System.getLogger("dev.jfork").log(System.Logger.Level.DEBUG, "jfork: the FFM backend failed, using jnr-ffi", e);
+            }
+        }
+        return new JnrBackend();
     }
 
     private Native() {}
@@ -95,6 +124,33 @@ public final class Native {
     /** Forces the binding to load (used to warm a process up before it is needed). */
     public static void load() {
         libc();
+    }
+
+    /**
+     * Starts making the binding on another thread and returns at once, so that it overlaps what
+     * the caller does before its first call here: a program's first {@code Fork.create()} or
+     * {@code exec()} would otherwise wait for jnr-ffi (100-300 ms on JDK 17) before building the
+     * child's command line. A failure is not reported there: the first call here makes the
+     * binding again and throws it. Once per process; nothing if the binding is already made.
+     */
+    public static void loadInBackground() {
+        if (early != null) {
+            return;
+        }
+        synchronized (Native.class) {
+            if (early != null) {
+                return;
+            }
+            CompletableFuture<NativeBackend> f = new CompletableFuture<>();
+            early = f;
+            JforkThreads.io("jfork-native-binding", () -> {
+                try {
+                    f.complete(choose());
+                } catch (Throwable e) {
+                    f.completeExceptionally(e);
+                }
+            });
+        }
     }
 
     public static int errno() {

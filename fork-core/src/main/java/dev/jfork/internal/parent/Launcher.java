@@ -96,6 +96,14 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Starts binding libc on another thread (see {@link Native#loadInBackground()}): called where a
+     * JVM is about to be spawned, before the work that does not need the binding.
+     */
+    public static void bindNativeEarly() {
+        Native.loadInBackground();
+    }
+
     /** A raw wait status as the API says it. */
     public static ForkExit exitOf(int status) {
         return WaitStatus.signal(status) != 0 ? ForkExit.killed(WaitStatus.signal(status)) : ForkExit.exited(WaitStatus.exitCode(status));
