@@ -5,8 +5,8 @@
  */
 module dev.jfork {
     requires java.management;  // JvmSpec reads the current JVM's options
-    requires jdk.unsupported;
-    requires static jdk.jfr;   // Flight Recorder events, where the runtime has JFR (JforkEvents checks)  // a child wraps descriptor numbers in FileDescriptors with sun.misc.Unsafe
+    requires jdk.unsupported;  // a child wraps descriptor numbers in FileDescriptors with sun.misc.Unsafe
+    requires static jdk.jfr;   // Flight Recorder events, where the runtime has JFR (JforkEvents checks)
     requires org.jnrproject.ffi;
     requires org.jnrproject.enxio;
     // jnr-ffi (an automatic module) generates its libc binding with ASM: on the module path the

@@ -121,9 +121,12 @@ public final class Native {
         return libc() instanceof JnrBackend ? "jnr" : "ffm";
     }
 
-    /** Forces the binding to load (used to warm a process up before it is needed). */
+    /**
+     * Binds libc now, with everything a process that starts JVMs uses (a template and fork-remote's
+     * agent warm up with it before their first fork is asked for).
+     */
     public static void load() {
-        libc();
+        libc().bindSpawning();
     }
 
     /**
@@ -131,7 +134,8 @@ public final class Native {
      * the caller does before its first call here: a program's first {@code Fork.create()} or
      * {@code exec()} would otherwise wait for jnr-ffi (100-300 ms on JDK 17) before building the
      * child's command line. A failure is not reported there: the first call here makes the
-     * binding again and throws it. Once per process; nothing if the binding is already made.
+     * binding again on its own thread (a failure costs the binding's time twice) and throws it. Once
+     * per process; nothing if the binding is already made.
      */
     public static void loadInBackground() {
         if (early != null) {
@@ -143,13 +147,26 @@ public final class Native {
             }
             CompletableFuture<NativeBackend> f = new CompletableFuture<>();
             early = f;
-            JforkThreads.io("jfork-native-binding", () -> {
+            Runnable bind = () -> {
+                NativeBackend b;
                 try {
-                    f.complete(choose());
+                    b = choose();
                 } catch (Throwable e) {
                     f.completeExceptionally(e);
+                    return;
                 }
-            });
+                f.complete(b);
+                try {
+                    b.bindSpawning(); // a caller that gets there first waits for the group it needs, not for all
+                } catch (Throwable e) {
+                    // not reported here: the caller's own first use of that group throws it again
+                }
+            };
+            try {
+                JforkThreads.io("jfork-native-binding", bind);
+            } catch (Throwable e) {
+                f.completeExceptionally(e); // no thread (out of memory, say): the caller binds it itself
+            }
         }
     }
 
@@ -178,6 +195,19 @@ public final class Native {
             return text + " (ENFILE: the system-wide limit of open files, fs.file-max, is reached)";
         }
         return text;
+    }
+
+    /**
+     * A failure in its own words for a message: its message, else its cause's (an
+     * ExceptionInInitializerError from a binding has none of its own), else its class.
+     */
+    public static String describeFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                return t == e ? t.getMessage() : e.getClass().getSimpleName() + ": " + t;
+            }
+        }
+        return e.toString();
     }
 
     /** An {@link IOException} that remembers the errno of the failed call. */

@@ -12,6 +12,12 @@ import java.util.List;
  * Buffers are direct and used from their position.
  */
 interface NativeBackend {
+    /**
+     * Binds now what a process that starts JVMs uses (descriptors, spawning, reaping, I/O), where a
+     * backend binds lazily; called on {@link Native#loadInBackground()}'s thread.
+     */
+    default void bindSpawning() {}
+
     int lastErrno();
 
     String strerror(int errno);

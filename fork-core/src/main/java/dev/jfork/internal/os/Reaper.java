@@ -21,8 +21,8 @@ public final class Reaper {
             public void run() {
                 try {
                     status.complete(Native.waitpid(pid));
-                } catch (IOException | RuntimeException e) {
-                    status.completeExceptionally(e);
+                } catch (IOException | RuntimeException | Error e) {
+                    status.completeExceptionally(e); // an Error too (libc not bound): nobody may wait forever
                 }
             }
         });

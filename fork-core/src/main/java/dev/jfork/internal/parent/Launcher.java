@@ -79,17 +79,19 @@ public final class Launcher {
             if (spec.classDataSharing()) {
                 ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
             }
+            // the command line first: it needs no libc, so it overlaps a binding made in the background
+            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);
+            List<String> envp = JvmCommand.envp(spec);
             socket = Native.socketPair();
             err = Native.pipe();
-            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);
             int[] map = {socket[1], stdoutFd, err[1], Lifeline.readFd()};
-            int pid = Spawner.spawn(argv, JvmCommand.envp(spec), spec.workingDirectory() == null ? null : spec.workingDirectory().toFile(), map);
+            int pid = Spawner.spawn(argv, envp, spec.workingDirectory() == null ? null : spec.workingDirectory().toFile(), map);
             Spawned p = new Spawned(pid, socket[0], err[0]);
             socket[0] = -1;
             err[0] = -1;
             return p;
         } catch (IOException | RuntimeException | LinkageError e) {
-            throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
+            throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + Native.describeFailure(e), null, null, null, e);
         } finally {
             closeAll(socket);
             closeAll(err);

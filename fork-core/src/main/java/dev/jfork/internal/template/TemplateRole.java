@@ -58,7 +58,7 @@ public final class TemplateRole {
             try {
                 s = launcher.launch(preparation.descriptors());
             } catch (IOException | RuntimeException | LinkageError e) {
-                parent.reply(Frame.encode(Protocol.FORK_FAILED, forkId, e.toString()));
+                parent.reply(Frame.encode(Protocol.FORK_FAILED, forkId, e.getClass().getName() + ": " + Native.describeFailure(e)));
                 return;
             }
             synchronized (s) {

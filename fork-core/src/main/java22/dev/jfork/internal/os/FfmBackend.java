@@ -15,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -44,48 +45,123 @@ final class FfmBackend implements NativeBackend {
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
+    // The handles, bound group by group on first use (a holder class each, so that they stay
+    // constants for the JIT): the first downcall handle costs the JVM ~100 ms and each further
+    // signature ~9 ms, and most processes need only some groups; a program's first create() waits
+    // for the groups it uses.
+
+    /**
+     * Descriptors, and what an error message needs: bound with the backend (a process out of
+     * descriptors can still describe that, but could not load a class to do it).
+     */
+    private static final class Fds {
+        static final MethodHandle SOCKETPAIR = fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+        static final MethodHandle PIPE2 = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle CLOSE = fn("close", JAVA_INT, JAVA_INT);
+        static final MethodHandle FCNTL = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle STRERROR = fn("strerror", ADDRESS, JAVA_INT);
+        static final MethodHandle GETRLIMIT = fn("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
+    }
+
+    /** Reading and writing a socket or pipe. */
+    private static final class Io {
+        static final MethodHandle READ = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle WRITE = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+        static final MethodHandle SEND = fn("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        static final MethodHandle RECV = fn("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        static final MethodHandle SHUTDOWN = fn("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+
+    /** Descriptor passing and socket inspection (sendFd, received descriptors). */
+    private static final class Sockets {
+        static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+        static final MethodHandle GETSOCKOPT = fn("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle GETSOCKNAME = fn("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle GETPEERNAME = fn("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    }
+
+    /** posix_spawn and its attributes: only processes that start JVMs. */
+    private static final class Spawning {
+        static final MethodHandle SPAWN = fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
+        static final MethodHandle FA_INIT = fn("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
+        static final MethodHandle FA_DESTROY = fn("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
+        static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+        static final MethodHandle FA_CLOSE = fn("posix_spawn_file_actions_addclose", JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle FA_CLOSEFROM = LIBC.find("posix_spawn_file_actions_addclosefrom_np").isPresent()
+                ? fn("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT) : null;
+        static final MethodHandle FA_CHDIR = fn("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle ATTR_INIT = fn("posix_spawnattr_init", JAVA_INT, ADDRESS);
+        static final MethodHandle ATTR_DESTROY = fn("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
+        static final MethodHandle ATTR_FLAGS = fn("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
+        static final MethodHandle ATTR_SIGMASK = fn("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle ATTR_SIGDEFAULT = fn("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
+        static final MethodHandle SIGEMPTYSET = fn("sigemptyset", JAVA_INT, ADDRESS);
+        static final MethodHandle SIGFILLSET = fn("sigfillset", JAVA_INT, ADDRESS);
+    }
+
+    /** Reaping and signalling. */
+    private static final class Processes {
+        static final MethodHandle WAITPID = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+        static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+
+    /** Opening files. */
+    private static final class Opening {
+        static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.find("open").orElseThrow(() -> new UnsatisfiedLinkError("libc has no open")),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
+                Linker.Option.captureCallState("errno"));
+    }
+
     private static MethodHandle fn(String name, MemoryLayout result, MemoryLayout... args) {
         return LINKER.downcallHandle(LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)),
                 FunctionDescriptor.of(result, args), Linker.Option.captureCallState("errno"));
     }
 
-    private static final MethodHandle SOCKETPAIR = fn("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle PIPE2 = fn("pipe2", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle CLOSE = fn("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle FCNTL = fn("fcntl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle READ = fn("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = fn("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SEND = fn("send", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle RECV = fn("recv", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle SENDMSG = fn("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle RECVMSG = fn("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SHUTDOWN = fn("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = fn("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle WAITPID = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle STRERROR = fn("strerror", ADDRESS, JAVA_INT);
-    private static final MethodHandle GETRLIMIT = fn("getrlimit", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LIBC.find("open").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2),
-            Linker.Option.captureCallState("errno"));
-    private static final MethodHandle GETSOCKOPT = fn("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETSOCKNAME = fn("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle GETPEERNAME = fn("getpeername", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SPAWN = fn("posix_spawn", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
-    private static final MethodHandle FA_INIT = fn("posix_spawn_file_actions_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle FA_DESTROY = fn("posix_spawn_file_actions_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle FA_CLOSE = fn("posix_spawn_file_actions_addclose", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle FA_CLOSEFROM = LIBC.find("posix_spawn_file_actions_addclosefrom_np").isPresent()
-            ? fn("posix_spawn_file_actions_addclosefrom_np", JAVA_INT, ADDRESS, JAVA_INT) : null;
-    private static final MethodHandle FA_CHDIR = fn("posix_spawn_file_actions_addchdir_np", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_INIT = fn("posix_spawnattr_init", JAVA_INT, ADDRESS);
-    private static final MethodHandle ATTR_DESTROY = fn("posix_spawnattr_destroy", JAVA_INT, ADDRESS);
-    private static final MethodHandle ATTR_FLAGS = fn("posix_spawnattr_setflags", JAVA_INT, ADDRESS, JAVA_SHORT);
-    private static final MethodHandle ATTR_SIGMASK = fn("posix_spawnattr_setsigmask", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle ATTR_SIGDEFAULT = fn("posix_spawnattr_setsigdefault", JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SIGEMPTYSET = fn("sigemptyset", JAVA_INT, ADDRESS);
-    private static final MethodHandle SIGFILLSET = fn("sigfillset", JAVA_INT, ADDRESS);
+    /** Every function a group binds (closefrom_np is optional), looked up without binding. */
+    private static final String[] REQUIRED = {"socketpair", "pipe2", "close", "fcntl", "read", "write", "send", "recv", "shutdown",
+        "sendmsg", "recvmsg", "accept4", "getsockopt", "getsockname", "getpeername", "posix_spawn", "posix_spawn_file_actions_init",
+        "posix_spawn_file_actions_destroy", "posix_spawn_file_actions_adddup2", "posix_spawn_file_actions_addclose",
+        "posix_spawn_file_actions_addchdir_np", "posix_spawnattr_init", "posix_spawnattr_destroy", "posix_spawnattr_setflags",
+        "posix_spawnattr_setsigmask", "posix_spawnattr_setsigdefault", "sigemptyset", "sigfillset", "waitpid", "kill", "strerror",
+        "getrlimit", "open"};
+
+    /**
+     * Fails now, not at a group's first use, if this libc lacks a function (an older glibc without
+     * {@code posix_spawn_file_actions_addchdir_np}, say) or this JVM refuses jfork native access
+     * (binding the first group asks), so that {@link Native} falls back to jnr-ffi.
+     */
+    FfmBackend() {
+        for (String name : REQUIRED) {
+            if (LIBC.find(name).isEmpty()) {
+                throw new UnsatisfiedLinkError("libc has no " + name);
+            }
+        }
+        bind(Fds.class); // every process that binds libc uses it
+    }
+
+    private static void bind(Class<?> group) {
+        try {
+            MethodHandles.lookup().ensureInitialized(group);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e); // a nested class of this one: cannot happen
+        } catch (ExceptionInInitializerError e) {
+            // the linker's own error (IllegalCallerException: no native access, say), not the wrapper
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void bindSpawning() {
+        // in the order a spawn uses them: whatever the caller reaches first waits for less
+        for (Class<?> group : List.of(Spawning.class, Processes.class, Io.class)) {
+            bind(group);
+        }
+    }
 
     private static MemorySegment state() {
         return STATE.get();
@@ -107,7 +183,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(state(), errno);
+            MemorySegment s = (MemorySegment) Fds.STRERROR.invokeExact(state(), errno);
             return s.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -118,7 +194,7 @@ final class FfmBackend implements NativeBackend {
     public int socketpair(int domain, int type, int protocol, int[] sv) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_INT, 2);
-            int r = (int) SOCKETPAIR.invokeExact(state(), domain, type, protocol, out);
+            int r = (int) Fds.SOCKETPAIR.invokeExact(state(), domain, type, protocol, out);
             sv[0] = out.getAtIndex(JAVA_INT, 0);
             sv[1] = out.getAtIndex(JAVA_INT, 1);
             return r;
@@ -131,7 +207,7 @@ final class FfmBackend implements NativeBackend {
     public int pipe2(int[] fds, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_INT, 2);
-            int r = (int) PIPE2.invokeExact(state(), out, flags);
+            int r = (int) Fds.PIPE2.invokeExact(state(), out, flags);
             fds[0] = out.getAtIndex(JAVA_INT, 0);
             fds[1] = out.getAtIndex(JAVA_INT, 1);
             return r;
@@ -143,7 +219,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(state(), fd);
+            return (int) Fds.CLOSE.invokeExact(state(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -152,7 +228,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int fcntl(int fd, int cmd, int arg) {
         try {
-            return (int) FCNTL.invokeExact(state(), fd, cmd, arg);
+            return (int) Fds.FCNTL.invokeExact(state(), fd, cmd, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -169,7 +245,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public long read(int fd, ByteBuffer buf, long count) {
         try {
-            return (long) READ.invokeExact(state(), fd, at(buf), count);
+            return (long) Io.READ.invokeExact(state(), fd, at(buf), count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -178,7 +254,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public long write(int fd, ByteBuffer buf, long count) {
         try {
-            return (long) WRITE.invokeExact(state(), fd, at(buf), count);
+            return (long) Io.WRITE.invokeExact(state(), fd, at(buf), count);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -187,7 +263,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public long send(int fd, ByteBuffer buf, long count, int flags) {
         try {
-            return (long) SEND.invokeExact(state(), fd, at(buf), count, flags);
+            return (long) Io.SEND.invokeExact(state(), fd, at(buf), count, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -196,7 +272,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public long recv(int fd, ByteBuffer buf, long count, int flags) {
         try {
-            return (long) RECV.invokeExact(state(), fd, at(buf), count, flags);
+            return (long) Io.RECV.invokeExact(state(), fd, at(buf), count, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -205,7 +281,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int shutdown(int fd, int how) {
         try {
-            return (int) SHUTDOWN.invokeExact(state(), fd, how);
+            return (int) Io.SHUTDOWN.invokeExact(state(), fd, how);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -214,7 +290,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int accept4(int fd, int flags) {
         try {
-            return (int) ACCEPT4.invokeExact(state(), fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+            return (int) Sockets.ACCEPT4.invokeExact(state(), fd, MemorySegment.NULL, MemorySegment.NULL, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -224,7 +300,7 @@ final class FfmBackend implements NativeBackend {
     public int waitpid(int pid, int[] status, int options) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_INT);
-            int r = (int) WAITPID.invokeExact(state(), pid, out, options);
+            int r = (int) Processes.WAITPID.invokeExact(state(), pid, out, options);
             status[0] = out.get(JAVA_INT, 0);
             return r;
         } catch (Throwable t) {
@@ -235,7 +311,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int kill(int pid, int sig) {
         try {
-            return (int) KILL.invokeExact(state(), pid, sig);
+            return (int) Processes.KILL.invokeExact(state(), pid, sig);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -245,7 +321,7 @@ final class FfmBackend implements NativeBackend {
     public int getrlimit(int resource, long[] rlim) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_LONG, 2);
-            int r = (int) GETRLIMIT.invokeExact(state(), resource, out);
+            int r = (int) Fds.GETRLIMIT.invokeExact(state(), resource, out);
             rlim[0] = out.getAtIndex(JAVA_LONG, 0);
             rlim[1] = out.getAtIndex(JAVA_LONG, 1);
             return r;
@@ -257,7 +333,7 @@ final class FfmBackend implements NativeBackend {
     @Override
     public int open(String path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            return (int) OPEN.invokeExact(state(), a.allocateFrom(path), flags, mode);
+            return (int) Opening.OPEN.invokeExact(state(), a.allocateFrom(path), flags, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -269,7 +345,7 @@ final class FfmBackend implements NativeBackend {
             MemorySegment v = a.allocate(JAVA_INT);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, 4);
-            int r = (int) GETSOCKOPT.invokeExact(state(), fd, level, option, v, len);
+            int r = (int) Sockets.GETSOCKOPT.invokeExact(state(), fd, level, option, v, len);
             value[0] = v.get(JAVA_INT, 0);
             return r;
         } catch (Throwable t) {
@@ -283,7 +359,7 @@ final class FfmBackend implements NativeBackend {
             MemorySegment buf = a.allocate(addr.length);
             MemorySegment len = a.allocate(JAVA_INT);
             len.set(JAVA_INT, 0, addr.length);
-            int r = peer ? (int) GETPEERNAME.invokeExact(state(), fd, buf, len) : (int) GETSOCKNAME.invokeExact(state(), fd, buf, len);
+            int r = peer ? (int) Sockets.GETPEERNAME.invokeExact(state(), fd, buf, len) : (int) Sockets.GETSOCKNAME.invokeExact(state(), fd, buf, len);
             length[0] = len.get(JAVA_INT, 0);
             MemorySegment.copy(buf, JAVA_BYTE, 0, addr, 0, Math.min(addr.length, Math.max(0, length[0])));
             return r;
@@ -320,7 +396,7 @@ final class FfmBackend implements NativeBackend {
             for (int i = 0; i < fds.length; i++) {
                 control.set(JAVA_INT, CMSG_HEADER + 4L * i, fds[i]);
             }
-            return (long) SENDMSG.invokeExact(state(), socket, message(a, data, control), flags);
+            return (long) Sockets.SENDMSG.invokeExact(state(), socket, message(a, data, control), flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -332,7 +408,7 @@ final class FfmBackend implements NativeBackend {
             MemorySegment data = a.allocate(1);
             MemorySegment c = a.allocate(controlSpace, 8);
             MemorySegment msg = message(a, data, c);
-            long n = (long) RECVMSG.invokeExact(state(), socket, msg, flags);
+            long n = (long) Sockets.RECVMSG.invokeExact(state(), socket, msg, flags);
             if (n >= 0) {
                 int length = (int) Math.min(msg.get(JAVA_LONG, 40), control.length);
                 out[0] = data.get(JAVA_BYTE, 0);
@@ -348,7 +424,7 @@ final class FfmBackend implements NativeBackend {
 
     @Override
     public boolean hasCloseFrom() {
-        return FA_CLOSEFROM != null;
+        return Spawning.FA_CLOSEFROM != null;
     }
 
     @Override
@@ -356,45 +432,45 @@ final class FfmBackend implements NativeBackend {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(ATTR_SIZE, 16);
-            check((int) FA_INIT.invokeExact(state(), fa), "posix_spawn_file_actions_init");
+            check((int) Spawning.FA_INIT.invokeExact(state(), fa), "posix_spawn_file_actions_init");
             boolean attrInit = false;
             try {
                 for (int target = 0; target < from.length; target++) {
                     if (from[target] >= 0) {
-                        check((int) FA_DUP2.invokeExact(state(), fa, from[target], target), "adddup2");
+                        check((int) Spawning.FA_DUP2.invokeExact(state(), fa, from[target], target), "adddup2");
                     } else {
-                        check((int) FA_CLOSE.invokeExact(state(), fa, target), "addclose");
+                        check((int) Spawning.FA_CLOSE.invokeExact(state(), fa, target), "addclose");
                     }
                 }
                 if (closeEach == null) {
-                    check((int) FA_CLOSEFROM.invokeExact(state(), fa, closeFrom), "addclosefrom_np");
+                    check((int) Spawning.FA_CLOSEFROM.invokeExact(state(), fa, closeFrom), "addclosefrom_np");
                 } else {
                     for (int fd : closeEach) {
-                        check((int) FA_CLOSE.invokeExact(state(), fa, fd), "addclose");
+                        check((int) Spawning.FA_CLOSE.invokeExact(state(), fa, fd), "addclose");
                     }
                 }
                 if (directory != null) {
-                    check((int) FA_CHDIR.invokeExact(state(), fa, a.allocateFrom(directory)), "addchdir_np " + directory);
+                    check((int) Spawning.FA_CHDIR.invokeExact(state(), fa, a.allocateFrom(directory)), "addchdir_np " + directory);
                 }
-                check((int) ATTR_INIT.invokeExact(state(), attr), "posix_spawnattr_init");
+                check((int) Spawning.ATTR_INIT.invokeExact(state(), attr), "posix_spawnattr_init");
                 attrInit = true;
-                check((int) ATTR_FLAGS.invokeExact(state(), attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)), "setflags");
+                check((int) Spawning.ATTR_FLAGS.invokeExact(state(), attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)), "setflags");
                 MemorySegment empty = a.allocate(SIGSET_SIZE, 8);
-                int ignored = (int) SIGEMPTYSET.invokeExact(state(), empty);
-                check((int) ATTR_SIGMASK.invokeExact(state(), attr, empty), "setsigmask");
+                int ignored = (int) Spawning.SIGEMPTYSET.invokeExact(state(), empty);
+                check((int) Spawning.ATTR_SIGMASK.invokeExact(state(), attr, empty), "setsigmask");
                 MemorySegment all = a.allocate(SIGSET_SIZE, 8);
-                ignored = (int) SIGFILLSET.invokeExact(state(), all);
-                check((int) ATTR_SIGDEFAULT.invokeExact(state(), attr, all), "setsigdefault");
+                ignored = (int) Spawning.SIGFILLSET.invokeExact(state(), all);
+                check((int) Spawning.ATTR_SIGDEFAULT.invokeExact(state(), attr, all), "setsigdefault");
                 MemorySegment pid = a.allocate(JAVA_INT);
-                int r = (int) SPAWN.invokeExact(state(), pid, a.allocateFrom(argv.get(0)), fa, attr, strings(a, argv), strings(a, envp));
+                int r = (int) Spawning.SPAWN.invokeExact(state(), pid, a.allocateFrom(argv.get(0)), fa, attr, strings(a, argv), strings(a, envp));
                 if (r != 0) {
                     throw new Native.ErrnoException("posix_spawn " + argv.get(0), r, Native.describeErrno(r));
                 }
                 return pid.get(JAVA_INT, 0);
             } finally {
-                int ignored = (int) FA_DESTROY.invokeExact(state(), fa);
+                int ignored = (int) Spawning.FA_DESTROY.invokeExact(state(), fa);
                 if (attrInit) {
-                    ignored = (int) ATTR_DESTROY.invokeExact(state(), attr);
+                    ignored = (int) Spawning.ATTR_DESTROY.invokeExact(state(), attr);
                 }
             }
         } catch (IOException | RuntimeException e) {
