@@ -36,12 +36,31 @@ public final class LeakCheck {
         return out;
     }
 
+    /**
+     * A process's arguments (after the command), read from /proc/PID/cmdline: ProcessHandle.Info
+     * has none for a command line longer than 4 KiB (a long class path), which would hide a leak.
+     * Empty if the process ended or cannot be read.
+     */
+    public static Optional<String[]> arguments(ProcessHandle p) {
+        try {
+            String all = new String(Files.readAllBytes(Paths.get("/proc", String.valueOf(p.pid()), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            if (all.isEmpty()) {
+                return Optional.empty(); // a kernel thread or a zombie
+            }
+            String[] words = all.split("\0");
+            return Optional.of(java.util.Arrays.copyOfRange(words, 1, words.length));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** jfork processes owned by this JVM, wherever they are in the process tree. */
     public static List<ProcessHandle> ownedProcesses() {
         String me = String.valueOf(ProcessHandle.current().pid());
         List<ProcessHandle> found = new ArrayList<>();
         ProcessHandle.allProcesses().forEach(p -> {
-            Optional<String[]> args = p.info().arguments();
+            Optional<String[]> args = arguments(p);
             if (args.isPresent()) {
                 String[] a = args.get();
                 for (int i = 0; i + 2 < a.length; i++) {
@@ -56,7 +75,7 @@ public final class LeakCheck {
 
     /** pid, parent, age and the jfork arguments of a process (its class path is of no interest). */
     public static String describe(ProcessHandle p) {
-        String[] args = p.info().arguments().orElse(new String[0]);
+        String[] args = arguments(p).orElse(new String[0]);
         int main = java.util.Arrays.asList(args).indexOf("dev.jfork.internal.child.ChildMain");
         String tail = main < 0 ? String.join(" ", args) : String.join(" ", java.util.Arrays.copyOfRange(args, main, args.length));
         return p.pid() + " (parent " + p.parent().map(ProcessHandle::pid).orElse(-1L) + ", started "

@@ -13,6 +13,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +39,11 @@ class ForkRemoteTest {
     static void start() throws Exception {
         sshd = SshServer.start();
         cache = Files.createTempDirectory("jfork-remote-cache");
+    }
+
+    @AfterEach
+    void nothingRemoteIsLeft() {
+        RemoteTesting.assertNothingRunsFrom(cache);
     }
 
     @AfterAll
@@ -81,6 +87,8 @@ class ForkRemoteTest {
             }
             pool.close();
             assertTrue(pool.awaitTermination(TestSupport.DEADLINE));
+            // what the check after each test looks for is there while the template is: its agent and its JVMs
+            assertTrue(RemoteTesting.runningFrom(cache).size() >= 2, "the agent and the template run from the cache");
         } finally {
             template.close();
             TestSupport.await(template.onExit());

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,6 +41,11 @@ class MultiHostPoolTest {
     static void start() throws Exception {
         sshd = SshServer.start();
         cache = Files.createTempDirectory("jfork-remote-cache");
+    }
+
+    @AfterEach
+    void nothingRemoteIsLeft() {
+        RemoteTesting.assertNothingRunsFrom(cache);
     }
 
     @AfterAll

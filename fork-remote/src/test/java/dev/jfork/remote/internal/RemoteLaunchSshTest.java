@@ -133,7 +133,7 @@ class RemoteLaunchSshTest {
         RemoteSpec spec = sshSpec(tmp.resolve("cache")).jvmOptions("-Djfork.test=a b 'c'").build();
         try (RemoteLaunch launch = RemoteLaunch.overSsh(server.destination(), spec, ECHO, args)) {
             assertEquals(tricky, Support.args(pidFile));
-            List<String> jvmArgs = List.of(ProcessHandle.of(Support.pid(pidFile)).orElseThrow().info().arguments().orElseThrow());
+            List<String> jvmArgs = List.of(dev.jfork.LeakCheck.arguments(ProcessHandle.of(Support.pid(pidFile)).orElseThrow()).orElseThrow());
             assertTrue(jvmArgs.contains("-Djfork.test=a b 'c'"), jvmArgs.toString());
         }
     }

@@ -142,7 +142,7 @@ class RemoteLaunchTest {
                 assertEquals(tricky, Support.args(pidFile), "over " + command);
                 assertEquals(tmp.resolve("cache `x` \"y\" \\z").toString(), launch.remoteCacheDirectory());
                 long pid = Support.pid(pidFile);
-                List<String> jvmArgs = List.of(ProcessHandle.of(pid).orElseThrow().info().arguments().orElseThrow());
+                List<String> jvmArgs = List.of(dev.jfork.LeakCheck.arguments(ProcessHandle.of(pid).orElseThrow()).orElseThrow());
                 assertTrue(jvmArgs.contains("-Djfork.test=it's $HOME"), jvmArgs.toString());
                 assertTrue(jvmArgs.contains("-XX:+DisplayVMOutputToStderr"), jvmArgs.toString());
                 assertEchoes(launch);
