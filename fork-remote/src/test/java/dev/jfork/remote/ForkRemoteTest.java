@@ -4,17 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.jfork.Fork;
@@ -30,36 +24,10 @@ import dev.jfork.rpc.RpcClient;
  * plain command: the class path is sent, a template starts there, forks run, RPC and pools work,
  * and what fails says where.
  */
-class ForkRemoteTest {
+class ForkRemoteTest extends OverSshTest {
     private static final String DESCRIBE = "dev.jfork.ChildFunctions.describe";
-    private static SshServer sshd;
-    private static Path cache;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sshd = SshServer.start();
-        cache = Files.createTempDirectory("jfork-remote-cache");
-    }
-
-    @AfterEach
-    void nothingRemoteIsLeft() {
-        RemoteTesting.assertNothingRunsFrom(cache);
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        if (sshd != null) {
-            sshd.close();
-        }
-        RemoteTesting.deleteTree(cache);
-    }
-
     private static RemoteSpec.Builder spec() {
         return RemoteTesting.spec(cache);
-    }
-
-    private static RemoteSpec sshSpec() {
-        return RemoteTesting.sshSpec(cache, sshd);
     }
 
     @Test

@@ -3,9 +3,6 @@ package dev.jfork.remote;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,9 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,34 +27,7 @@ import dev.jfork.rpc.RpcException;
  * One pool over a local and a remote template (real OpenSSH): it uses both; when the remote side
  * dies only the jobs there fail, naming the host; the pool goes on here and reconnects there.
  */
-class MultiHostPoolTest {
-    private static SshServer sshd;
-    private static Path cache;
-
-    @BeforeAll
-    static void start() throws Exception {
-        sshd = SshServer.start();
-        cache = Files.createTempDirectory("jfork-remote-cache");
-    }
-
-    @AfterEach
-    void nothingRemoteIsLeft() {
-        RemoteTesting.assertNothingRunsFrom(cache);
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        if (sshd != null) {
-            sshd.close();
-        }
-        RemoteTesting.deleteTree(cache);
-    }
-
-    private static RemoteSpec spec() {
-        return RemoteTesting.sshSpec(cache, sshd);
-    }
-
-    /** The pids of the processes of a remote template's host: the agent and everything below it. */
+class MultiHostPoolTest extends OverSshTest {
     /** What dies on the remote side (the "remote" host is this machine in this test). */
     enum RemoteDeath {
         /** the remote template's JVM */
@@ -96,7 +63,7 @@ class MultiHostPoolTest {
     @EnumSource(RemoteDeath.class)
     void aPoolOverALocalAndARemoteTemplateUsesBothAndSurvivesTheRemoteSide(RemoteDeath death) throws Exception {
         Fork local = Fork.exec();
-        Fork remote = ForkRemote.ssh(sshd.destination(), spec());
+        Fork remote = ForkRemote.ssh(sshd.destination(), sshSpec());
         ForkPool pool = ForkPool.builder(List.of(local, remote), RemoteWorkers::slowEcho).max(4).maxPerTemplate(2).load(1)
                 .restartBackoff(Duration.ofMillis(200), Duration.ofSeconds(2)).build();
         try {
@@ -176,7 +143,7 @@ class MultiHostPoolTest {
 
     @Test
     void aForkExecutorRunsItsTasksOnARemoteTemplate() throws Exception {
-        Fork remote = ForkRemote.ssh(sshd.destination(), spec());
+        Fork remote = ForkRemote.ssh(sshd.destination(), sshSpec());
         ForkExecutor executor = ForkExecutor.builder().templates(List.of(remote)).workers(2).build();
         try {
             long here = ProcessHandle.current().pid();

@@ -119,24 +119,15 @@ final class FfmBackend implements NativeBackend {
                 FunctionDescriptor.of(result, args), Linker.Option.captureCallState("errno"));
     }
 
-    /** Every function a group binds (closefrom_np is optional), looked up without binding. */
-    private static final String[] REQUIRED = {"socketpair", "pipe2", "close", "fcntl", "read", "write", "send", "recv", "shutdown",
-        "sendmsg", "recvmsg", "accept4", "getsockopt", "getsockname", "getpeername", "posix_spawn", "posix_spawn_file_actions_init",
-        "posix_spawn_file_actions_destroy", "posix_spawn_file_actions_adddup2", "posix_spawn_file_actions_addclose",
-        "posix_spawn_file_actions_addchdir_np", "posix_spawnattr_init", "posix_spawnattr_destroy", "posix_spawnattr_setflags",
-        "posix_spawnattr_setsigmask", "posix_spawnattr_setsigdefault", "sigemptyset", "sigfillset", "waitpid", "kill", "strerror",
-        "getrlimit", "open"};
-
     /**
-     * Fails now, not at a group's first use, if this libc lacks a function (an older glibc without
-     * {@code posix_spawn_file_actions_addchdir_np}, say) or this JVM refuses jfork native access
-     * (binding the first group asks), so that {@link Native} falls back to jnr-ffi.
+     * Fails now, not at a group's first use, if this libc is too old (no
+     * {@code posix_spawn_file_actions_addchdir_np}) or this JVM refuses jfork native access (binding
+     * the first group asks), so that {@link Native} falls back to jnr-ffi.
      */
     FfmBackend() {
-        for (String name : REQUIRED) {
-            if (LIBC.find(name).isEmpty()) {
-                throw new UnsatisfiedLinkError("libc has no " + name);
-            }
+        // the one function here that not every glibc jfork runs on has (2.29+); the others are decades old
+        if (LIBC.find("posix_spawn_file_actions_addchdir_np").isEmpty()) {
+            throw new UnsatisfiedLinkError("libc has no posix_spawn_file_actions_addchdir_np (glibc 2.29+)");
         }
         bind(Fds.class); // every process that binds libc uses it
     }

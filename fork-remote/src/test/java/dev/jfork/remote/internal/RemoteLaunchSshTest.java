@@ -64,10 +64,6 @@ class RemoteLaunchSshTest {
         return spec(cache).sshOptions(server.sshOptions().toArray(new String[0]));
     }
 
-    private static String messageOf(IOException e) {
-        return e.getMessage() == null ? "" : e.getMessage();
-    }
-
     @Test
     void startsOverSshSyncsTheClassPathOnceAndEndsWithClose() throws Exception {
         // a space in the cache path: it travels through two shells (the login shell's and sh -c's)
@@ -141,8 +137,7 @@ class RemoteLaunchSshTest {
     @Test
     void aJvmOptionTheJvmRejectsIsReportedWithTheRemoteStderr() throws Exception {
         RemoteSpec spec = sshSpec(tmp.resolve("cache")).jvmOptions("-XX:+JforkNoSuchOption").build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("(exit status 1)"), m);
         assertTrue(m.contains("Unrecognized VM option 'JforkNoSuchOption'"), m);
@@ -151,8 +146,7 @@ class RemoteLaunchSshTest {
     @Test
     void aMissingRemoteJavaIsReported() throws Exception {
         RemoteSpec spec = sshSpec(tmp.resolve("cache")).java("/nonexistent/bin/java").build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("exit status 127: the remote java was not found"), m);
         assertTrue(m.contains("/nonexistent/bin/java: not found"), m);
@@ -165,8 +159,7 @@ class RemoteLaunchSshTest {
         Path knownHosts = tmp.resolve("known_hosts");
         SshServer.writeKnownHosts(knownHosts, server.port(), SshServer.publicKey(tmp.resolve("other_host_key.pub")));
         RemoteSpec spec = spec(tmp.resolve("cache")).sshOptions(server.sshOptions(knownHosts).toArray(new String[0])).build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"connect\""), m);
         assertTrue(m.contains("exit status 255: ssh could not connect"), m);
         assertTrue(m.contains("has changed and you have requested strict checking"), m);
@@ -178,8 +171,7 @@ class RemoteLaunchSshTest {
     void anUnknownHostIsRefused() throws Exception {
         Path knownHosts = Files.writeString(tmp.resolve("known_hosts"), "");
         RemoteSpec spec = spec(tmp.resolve("cache")).sshOptions(server.sshOptions(knownHosts).toArray(new String[0])).build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overSsh(server.destination(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"connect\""), m);
         assertTrue(m.contains("Host key verification failed."), m);
         assertEquals("", Files.readString(knownHosts), "StrictHostKeyChecking=yes adds no key");

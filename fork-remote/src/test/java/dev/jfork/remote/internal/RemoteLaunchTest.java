@@ -32,10 +32,6 @@ class RemoteLaunchTest {
     @TempDir
     Path tmp;
 
-    private static String messageOf(IOException e) {
-        return e.getMessage() == null ? "" : e.getMessage();
-    }
-
     @Test
     void startsTheMainClassFromTheSyncedClassPathAndEchoes() throws Exception {
         Path cache = tmp.resolve("cache");
@@ -153,8 +149,7 @@ class RemoteLaunchTest {
     @Test
     void aMissingJavaFailsAtJavaStartQuotingStderr() throws Exception {
         RemoteSpec spec = spec(tmp.resolve("cache")).java("/nonexistent/bin/java").build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("exit status 127: the remote java was not found"), m);
         assertTrue(m.contains("/nonexistent/bin/java: not found"), "stderr quoted: " + m);
@@ -163,8 +158,7 @@ class RemoteLaunchTest {
     @Test
     void aJvmOptionTheJvmRejectsFailsAtJavaStartQuotingStderr() throws Exception {
         RemoteSpec spec = spec(tmp.resolve("cache")).jvmOptions("-XX:+JforkNoSuchOption").build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("Unrecognized VM option 'JforkNoSuchOption'"), m);
         assertTrue(m.contains("Could not create the Java Virtual Machine"), m);
@@ -174,8 +168,7 @@ class RemoteLaunchTest {
     void anUnusableCacheDirectoryFailsAtCacheDirectory() throws Exception {
         Path file = Files.writeString(tmp.resolve("a file"), "not a directory");
         RemoteSpec spec = spec(file.resolve("cache")).build();
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of(), spec, ECHO, List.of()));
         assertTrue(m.contains("\"cache directory\""), m);
         assertTrue(m.contains("cannot create " + file.resolve("cache") + "/jars"), m);
         assertTrue(m.contains("Not a directory"), "mkdir's stderr quoted: " + m);
@@ -184,9 +177,7 @@ class RemoteLaunchTest {
     @Test
     void outputBeforeTheHandshakeFailsAtJavaStart() throws Exception {
         RemoteSpec spec = spec(tmp.resolve("cache")).build();
-        IOException e = assertThrows(IOException.class,
-                () -> RemoteLaunch.overCommand(List.of(), spec, NoisyMain.class.getName(), List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of(), spec, NoisyMain.class.getName(), List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("unexpected output instead of the agent's handshake: \"Hello from a main"), m);
     }
@@ -194,9 +185,7 @@ class RemoteLaunchTest {
     @Test
     void aMissingMainClassFailsAtJavaStart() throws Exception {
         RemoteSpec spec = spec(tmp.resolve("cache")).build();
-        IOException e = assertThrows(IOException.class,
-                () -> RemoteLaunch.overCommand(List.of(), spec, "dev.jfork.NoSuchMain", List.of()));
-        String m = messageOf(e);
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of(), spec, "dev.jfork.NoSuchMain", List.of()));
         assertTrue(m.contains("\"java start\""), m);
         assertTrue(m.contains("the command ended before the agent's handshake (exit status 1)"), m);
         assertTrue(m.contains("Could not find or load main class dev.jfork.NoSuchMain"), m);
@@ -205,10 +194,9 @@ class RemoteLaunchTest {
     @Test
     void aCommandThatCannotRunFailsAtConnect() {
         RemoteSpec spec = spec(tmp.resolve("cache")).build();
-        IOException e = assertThrows(IOException.class,
-                () -> RemoteLaunch.overCommand(List.of("/nonexistent/ssh"), spec, ECHO, List.of()));
-        assertTrue(messageOf(e).contains("\"connect\""), messageOf(e));
-        assertTrue(messageOf(e).contains("cannot run /nonexistent/ssh"), messageOf(e));
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(List.of("/nonexistent/ssh"), spec, ECHO, List.of()));
+        assertTrue(m.contains("\"connect\""), m);
+        assertTrue(m.contains("cannot run /nonexistent/ssh"), m);
     }
 
     @Test
@@ -217,9 +205,8 @@ class RemoteLaunchTest {
         long start = System.nanoTime();
         // a "remote shell" that ignores the script it is given and says nothing; stderr proves it ran
         List<String> silent = List.of("sh", "-c", "echo waiting >&2; exec sleep 600");
-        IOException e = assertThrows(IOException.class, () -> RemoteLaunch.overCommand(silent, spec, ECHO, List.of()));
+        String m = Support.failureMessage(() -> RemoteLaunch.overCommand(silent, spec, ECHO, List.of()));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        String m = messageOf(e);
         assertTrue(m.contains("\"connect\""), m);
         assertTrue(m.contains("timed out after 500 ms"), m);
         assertTrue(m.contains("waiting"), m);

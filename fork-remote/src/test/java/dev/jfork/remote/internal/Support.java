@@ -28,6 +28,12 @@ final class Support {
 
     static final String ECHO = EchoMain.class.getName();
 
+    /** The message of the IOException {@code launch} must fail with ("" if it has none). */
+    static String failureMessage(org.junit.jupiter.api.function.Executable launch) {
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, launch);
+        return e.getMessage() == null ? "" : e.getMessage();
+    }
+
     /** This JVM's java: the remote side is this machine in every test. */
     static String java() {
         return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
