@@ -28,6 +28,8 @@ public final class RemoteSpec {
     public static final String DEFAULT_CACHE_DIRECTORY = "$HOME/.cache/jfork/remote";
     /** Default for {@link Builder#connectTimeout(Duration)}. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(60);
+    /** Default for {@link Builder#closeTimeout(Duration)}. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     /** Default for {@link Builder#spares(int)}. */
     public static final int DEFAULT_SPARES = 2;
     /** Default for {@link Builder#channelWindow(int)}: 256 KiB. */
@@ -40,6 +42,7 @@ public final class RemoteSpec {
     private final String cacheDirectory;
     private final List<Path> classPath;
     private final Duration connectTimeout;
+    private final Duration closeTimeout;
     private final int spares;
     private final int channelWindow;
 
@@ -51,6 +54,7 @@ public final class RemoteSpec {
         this.cacheDirectory = b.cacheDirectory;
         this.classPath = List.copyOf(b.classPath != null ? b.classPath : localClassPath());
         this.connectTimeout = b.connectTimeout;
+        this.closeTimeout = b.closeTimeout;
         this.spares = b.spares;
         this.channelWindow = b.channelWindow;
     }
@@ -145,6 +149,16 @@ public final class RemoteSpec {
     }
 
     /**
+     * How long closing the connection waits for the remote side to end by itself once its input
+     * is closed, before the local command (ssh) is killed (default 5 s).
+     *
+     * @return the timeout
+     */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /**
      * Spares the remote template keeps ready, as {@code JvmSpec.Builder.spares} does locally
      * (default {@value #DEFAULT_SPARES}).
      *
@@ -194,6 +208,7 @@ public final class RemoteSpec {
         private String cacheDirectory = DEFAULT_CACHE_DIRECTORY;
         private List<Path> classPath;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private int spares = DEFAULT_SPARES;
         private int channelWindow = DEFAULT_CHANNEL_WINDOW;
 
@@ -297,6 +312,22 @@ public final class RemoteSpec {
                 throw new IllegalArgumentException("connectTimeout must be positive: " + timeout);
             }
             this.connectTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long closing the connection waits for the remote side to end by itself once its
+         * input is closed, before the local command (ssh) is killed (default 5 s). The remote
+         * processes end anyway when their connection does.
+         *
+         * @param timeout positive
+         * @return this builder, for chaining
+         */
+        public Builder closeTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("closeTimeout must be positive: " + timeout);
+            }
+            this.closeTimeout = timeout;
             return this;
         }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -53,8 +54,6 @@ public final class RemoteLaunch implements Closeable {
     private static final int QUOTED_LINES = 12;
     /** What a chatty login shell may print before the script's first line. */
     private static final int MAX_PREAMBLE = 64 * 1024;
-    /** How long close() gives the remote side to end by itself once its stdin is closed. */
-    private static final long CLOSE_GRACE_MILLIS = 5000;
     /** After a failure: how long to wait for the command to end, so that its stderr is complete. */
     private static final long FAILURE_GRACE_MILLIS = 2000;
 
@@ -106,8 +105,12 @@ public final class RemoteLaunch implements Closeable {
     private String remoteVerification;
     private String remoteReader;
 
-    private RemoteLaunch(Process process, List<String> command) {
+    /** How long close() gives the remote side to end by itself once its stdin is closed. */
+    private final Duration closeTimeout;
+
+    private RemoteLaunch(Process process, List<String> command, Duration closeTimeout) {
         this.process = process;
+        this.closeTimeout = closeTimeout;
         this.command = command;
         this.in = process.getInputStream();
         this.out = process.getOutputStream();
@@ -181,7 +184,7 @@ public final class RemoteLaunch implements Closeable {
             throw new IOException("remote start failed at step \"" + Step.CONNECT + "\": cannot run "
                     + (command.isEmpty() ? "sh" : command.get(0)) + ": " + e.getMessage(), e);
         }
-        RemoteLaunch launch = new RemoteLaunch(process, List.copyOf(command));
+        RemoteLaunch launch = new RemoteLaunch(process, List.copyOf(command), spec.closeTimeout());
         ScheduledFuture<?> timer = JforkThreads.after(spec.connectTimeout(), launch::timeout); // jfork's one timer thread
         try {
             launch.handshake(jars);
@@ -525,7 +528,7 @@ public final class RemoteLaunch implements Closeable {
             // the command has ended
         }
         try {
-            if (!process.waitFor(CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 destroy();
             }
             stderr.awaitEnd(FAILURE_GRACE_MILLIS);
