@@ -3,7 +3,13 @@ package dev.jfork;
 import java.util.Objects;
 import java.util.OptionalInt;
 
-/** How a process ended: an exit code, a signal, or (rarely) unknown. */
+/**
+ * How a process ended: an exit code, a signal, or (rarely) unknown.
+ *
+ * <p>A program's first processes, started before jfork has bound libc, are reaped by the JDK,
+ * which reports death by signal N as exit status 128 + N: for them an exit status from 129 to 192
+ * (which a shell would show the same way) is reported as death by that signal.
+ */
 public final class ForkExit {
     private static final String[] SIGNALS = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT",
         "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT",

@@ -8,13 +8,15 @@ import java.nio.channels.FileChannel;
 
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
+import dev.jfork.internal.wire.Protocol;
 
 /**
  * Entry point of every jfork child JVM: {@code java [options] -cp ... }{@link LaunchLine#MAIN_CLASS}
  * followed by a {@link LaunchLine} ({@code docs/PROTOCOL.md}, "Processes and descriptors").
  *
  * <p>Descriptor 0 is the control socket (to the parent, or first to the template that replays its
- * preparation), 2 a pipe to the parent's stderr pump, the lifeline descriptor the read end of a
+ * preparation), or, in a process its parent started with the JDK alone, the lifeline pipe, and the
+ * control socket is one the process connects back with ({@link ConnectBack}); 2 a pipe to the parent's stderr pump, the lifeline descriptor the read end of a
  * pipe whose only writer is the owner (end of stream = the owner died), 5 and up the template's
  * descriptor arguments. A process started in the {@code template} role loads the native layer
  * and starts its spares at once. {@code ChildMain check} exits 0 at once (used to check that a JVM
@@ -38,14 +40,29 @@ public final class ChildMain {
             System.exit(ExitCodes.PROTOCOL);
             return;
         }
+        // a process that connects back reads its token from the lifeline pipe: before the owner watch does
+        int control = line.connect() == null ? Protocol.FD_CONTROL : connectOrExit(line.connect());
         if (line.lifelineFd() >= 0) {
             watchOwner(line.lifelineFd());
         }
-        CommandLoop server = new CommandLoop(line);
+        CommandLoop server = new CommandLoop(line, control);
         if (LaunchLine.TEMPLATE.equals(line.role())) {
             becomeTemplateSoon(server);
         }
         server.serve();
+    }
+
+    /** The descriptor of the socket connected back to the parent; exits if it cannot be made, or the parent is gone. */
+    private static int connectOrExit(String path) {
+        try {
+            return ConnectBack.connect(path);
+        } catch (ConnectBack.OwnerGoneException e) {
+            Runtime.getRuntime().halt(ExitCodes.OWNER_GONE);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("[jfork] cannot connect to the parent at " + path + ": " + e);
+            System.exit(ExitCodes.PROTOCOL);
+        }
+        return -1;
     }
 
     /**

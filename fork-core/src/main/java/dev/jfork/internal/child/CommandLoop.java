@@ -27,7 +27,8 @@ import dev.jfork.internal.wire.Protocol;
 
 /**
  * The command loop of a child before {@code run}: AnyEvent::Fork::Serve for the JVM. Reads exact
- * frames from descriptor 0, executes them in order, and either enters the run function or exits:
+ * frames from the control socket (descriptor 0, or the socket it connected back with), executes
+ * them in order, and either enters the run function or exits:
  * at end of stream (the parent dropped the process) with 0, after a failed command with
  * {@link ExitCodes#FAILED}, after a malformed frame with {@link ExitCodes#PROTOCOL}. Every failure
  * is reported to the parent in a {@link Protocol#FAILED} frame first.
@@ -41,7 +42,9 @@ final class CommandLoop implements ParentChannel {
     private static final Class<?>[][] EVAL_SIGNATURES = {{ForkArgs.class, String[].class}, {String[].class}, {ForkArgs.class}, {}};
 
     private final LaunchLine line;
-    private final StreamChannel control = new StreamChannel(Protocol.FD_CONTROL);
+    /** The control socket's descriptor: {@link Protocol#FD_CONTROL}, or wherever a connected-back socket landed. */
+    private final int controlFd;
+    private final StreamChannel control;
     private final ReceivedArgs args = new ReceivedArgs();
     private final ReplayLog log = new ReplayLog();
     /** Set when the run function returned and main should return too (see run). */
@@ -50,8 +53,10 @@ final class CommandLoop implements ParentChannel {
     /** Set under this object's lock once RUNNING is sent; the socket is the function's after that. */
     private boolean handedOver;
 
-    CommandLoop(LaunchLine line) {
+    CommandLoop(LaunchLine line, int controlFd) {
         this.line = line;
+        this.controlFd = controlFd;
+        this.control = new StreamChannel(controlFd);
     }
 
     /** A command failed because of what it asked for (not because the stream is broken). */
@@ -137,7 +142,7 @@ final class CommandLoop implements ParentChannel {
                 if (count < 1 || count > Protocol.MAX_FDS_PER_FRAME) {
                     throw new MalformedFrameException("descriptor frame announces " + count + " descriptors");
                 }
-                for (int fd : FdPassing.receive(Protocol.FD_CONTROL, count)) {
+                for (int fd : FdPassing.receive(controlFd, count)) {
                     args.add(new ReceivedFd(fd));
                     log.fd(fd);
                 }
@@ -225,7 +230,7 @@ final class CommandLoop implements ParentChannel {
         try {
             control.writeFrame(frame);
             if (fds != null) {
-                FdPassing.send(Protocol.FD_CONTROL, fds);
+                FdPassing.send(controlFd, fds);
             }
             return true;
         } catch (IOException e) {

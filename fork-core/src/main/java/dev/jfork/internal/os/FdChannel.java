@@ -3,6 +3,8 @@ package dev.jfork.internal.os;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.function.IntSupplier;
 
 import dev.jfork.ForkChannel;
 import dev.jfork.internal.concurrent.JforkThreads;
@@ -10,7 +12,8 @@ import dev.jfork.internal.concurrent.JforkThreads;
 
 /**
  * A {@link ForkChannel} over a raw socket descriptor, used in the parent (which must know the
- * descriptor number to pass descriptors with SCM_RIGHTS, so it cannot use a JDK channel).
+ * descriptor number to pass descriptors with SCM_RIGHTS, so it cannot use a JDK channel), or over
+ * a JDK socket channel whose number is looked for when it is needed ({@link #of}).
  *
  * <p>Reads and writes hold a use count; {@link #close()} while a read is blocked shuts the socket
  * down to wake it, and the descriptor is closed only when the last user leaves, so a descriptor
@@ -19,13 +22,26 @@ import dev.jfork.internal.concurrent.JforkThreads;
 public final class FdChannel extends ChannelBase {
     /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
     private static final class State implements Runnable {
-        final int fd;
+        /** The JDK channel that owns the socket, or null for a raw descriptor this object owns. */
+        final SocketChannel jdk;
+        /** Finds a JDK channel's descriptor number, when one is asked for. */
+        private final IntSupplier finder;
+        private int fd;
         int users;
         boolean closed;
         boolean released;
 
-        State(int fd) {
+        State(int fd, SocketChannel jdk, IntSupplier finder) {
             this.fd = fd;
+            this.jdk = jdk;
+            this.finder = finder;
+        }
+
+        synchronized int fd() {
+            if (fd < 0) {
+                fd = finder.getAsInt();
+            }
+            return fd;
         }
 
         synchronized void acquire() throws ClosedChannelException {
@@ -49,16 +65,38 @@ public final class FdChannel extends ChannelBase {
             }
             closed = true;
             if (users > 0) {
-                Native.shutdown(fd);
+                shutdown();
             } else {
                 releaseFd();
+            }
+        }
+
+        /** Wakes a blocked reader (and tells the peer) without giving the descriptor number up. */
+        private void shutdown() {
+            if (jdk == null) {
+                Native.shutdown(fd);
+                return;
+            }
+            try {
+                jdk.shutdownInput();
+                jdk.shutdownOutput();
+            } catch (IOException e) {
+                // not connected any more: nobody to wake
             }
         }
 
         private void releaseFd() {
             if (!released) {
                 released = true;
-                Native.closeQuietly(fd);
+                if (jdk == null) {
+                    Native.closeQuietly(fd);
+                } else {
+                    try {
+                        jdk.close();
+                    } catch (IOException e) {
+                        // closed all the same
+                    }
+                }
             }
         }
     }
@@ -94,13 +132,27 @@ public final class FdChannel extends ChannelBase {
     }
 
     public FdChannel(int fd) {
-        this.state = new State(fd);
+        this(new State(fd, null, null));
+    }
+
+    private FdChannel(State state) {
+        this.state = state;
         this.cleanable = JforkThreads.cleanWhenUnreachable(this, state);
+    }
+
+    /**
+     * A channel over a connected JDK socket channel (of a process started without libc): bytes
+     * go through the JDK; descriptors, and the number itself, through the number {@code finder}
+     * finds on first need (which may bind libc). Writes that must not block are left to the
+     * caller's background writer.
+     */
+    public static FdChannel of(SocketChannel channel, IntSupplier finder) {
+        return new FdChannel(new State(-1, channel, finder));
     }
 
     @Override
     public int fd() {
-        return state.fd;
+        return state.fd();
     }
 
     @Override
@@ -108,6 +160,9 @@ public final class FdChannel extends ChannelBase {
         synchronized (readLock) {
             state.acquire();
             try {
+                if (state.jdk != null) {
+                    return state.jdk.read(dst);
+                }
                 if (dst.isDirect()) {
                     return Native.read(state.fd, dst);
                 }
@@ -131,6 +186,12 @@ public final class FdChannel extends ChannelBase {
             state.acquire();
             try {
                 int total = 0;
+                if (state.jdk != null) {
+                    while (src.hasRemaining()) {
+                        total += state.jdk.write(src);
+                    }
+                    return total;
+                }
                 if (src.isDirect()) {
                     while (src.hasRemaining()) {
                         total += Native.write(state.fd, src);
@@ -167,6 +228,9 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
+                if (state.jdk != null) {
+                    return 0; // a blocking JDK channel cannot try: the background writer writes it
+                }
                 ByteBuffer direct = src;
                 if (!src.isDirect()) {
                     direct = writeBuffer = sized(writeBuffer, src.remaining());
@@ -191,7 +255,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                return FdPassing.send(state.fd, fds, true);
+                return state.jdk == null && FdPassing.send(state.fd, fds, true);
             } finally {
                 state.release();
             }
@@ -203,7 +267,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                FdPassing.send(state.fd, fds);
+                FdPassing.send(state.fd(), fds);
             } finally {
                 state.release();
             }
@@ -214,7 +278,15 @@ public final class FdChannel extends ChannelBase {
     public void shutdownOutput() {
         synchronized (state) {
             if (!state.closed) {
-                Native.shutdownOutput(state.fd);
+                if (state.jdk == null) {
+                    Native.shutdownOutput(state.fd);
+                } else {
+                    try {
+                        state.jdk.shutdownOutput();
+                    } catch (IOException e) {
+                        // not connected any more: the peer has seen the end already
+                    }
+                }
             }
         }
     }
@@ -224,7 +296,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (readLock) {
             state.acquire();
             try {
-                return FdPassing.receive(state.fd, count);
+                return FdPassing.receive(state.fd(), count);
             } finally {
                 state.release();
             }
@@ -241,5 +313,11 @@ public final class FdChannel extends ChannelBase {
     @Override
     public void close() {
         cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        // a JDK channel's number is not looked for just to print it
+        return state.jdk == null ? super.toString() : "ForkChannel[" + state.jdk + (isOpen() ? "" : ", closed") + "]";
     }
 }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -20,11 +21,14 @@ public final class JavaRuntime {
     private JavaRuntime() {}
 
     private static final ConcurrentHashMap<Path, Integer> CACHE = new ConcurrentHashMap<>();
-    private static final Pattern RELEASE = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)(?:[.\"+-])");
-    private static final Pattern VERSION_OUTPUT = Pattern.compile("version \"(\\d+)(?:[.\"+-])");
+    private static final String RELEASE = "(?m)^JAVA_VERSION=\"(\\d+)(?:[.\"+-])";
+    private static final String VERSION_OUTPUT = "version \"(\\d+)(?:[.\"+-])";
 
     public static int featureVersion(Path java) throws IOException {
         Path real = java.toRealPath();
+        if (real.equals(Own.JAVA)) {
+            return Runtime.version().feature(); // the common case, on a program's first create(): nothing to read
+        }
         Integer cached = CACHE.get(real);
         if (cached != null) {
             return cached;
@@ -34,12 +38,25 @@ public final class JavaRuntime {
         return v;
     }
 
+    /** This JVM's own {@code java} (real path), or null. */
+    private static final class Own {
+        static final Path JAVA = own();
+
+        private static Path own() {
+            try {
+                return Paths.get(System.getProperty("java.home"), "bin", "java").toRealPath();
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
     private static int detect(Path java) throws IOException {
         Path home = java.getParent() == null ? null : java.getParent().getParent();
         if (home != null) {
             Path release = home.resolve("release");
             if (Files.isRegularFile(release)) {
-                Matcher m = RELEASE.matcher(Files.readString(release));
+                Matcher m = Pattern.compile(RELEASE).matcher(Files.readString(release));
                 if (m.find()) {
                     return Integer.parseInt(m.group(1));
                 }
@@ -49,7 +66,7 @@ public final class JavaRuntime {
         try (InputStream in = p.getInputStream()) {
             String out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);
-            Matcher m = VERSION_OUTPUT.matcher(out);
+            Matcher m = Pattern.compile(VERSION_OUTPUT).matcher(out);
             if (m.find()) {
                 return Integer.parseInt(m.group(1));
             }

@@ -72,6 +72,10 @@ public final class Native {
     private static final class Holder {
         static final NativeBackend BACKEND = made();
 
+        static {
+            ready = true;
+        }
+
         private static NativeBackend made() {
             CompletableFuture<NativeBackend> f;
             synchronized (Native.class) {
@@ -111,6 +115,18 @@ public final class Native {
     }
 
     private Native() {}
+
+    /** Set once {@link Holder} has made the binding. */
+    private static volatile boolean ready;
+
+    /**
+     * Whether the binding is made (here or in the background), so a call here does not wait for
+     * it: a program that has not bound libc yet starts its first processes without it.
+     */
+    public static boolean isReady() {
+        CompletableFuture<NativeBackend> f = early;
+        return ready || f != null && f != MADE_HERE && f.isDone() && !f.isCompletedExceptionally();
+    }
 
     static NativeBackend libc() {
         return Holder.BACKEND;

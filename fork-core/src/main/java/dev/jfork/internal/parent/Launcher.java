@@ -21,10 +21,14 @@ import dev.jfork.internal.wire.WaitStatus;
  * Starts a fresh JVM running the child server as a direct child of this program (the spawn path
  * of {@code Fork.exec} and of every template this program starts): a socketpair for control, a
  * pipe for stderr, the owner's lifeline, {@code posix_spawn} with exact descriptor inheritance,
- * and a reaper for its exit.
+ * and a reaper for its exit. A child started while libc is not bound yet is started with the JDK
+ * alone instead ({@link ConnectBackLauncher}).
  */
 public final class Launcher {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
 
     private Launcher() {}
 
@@ -35,6 +39,9 @@ public final class Launcher {
      * @throws ForkException if it cannot be spawned
      */
     public static ProcessLink exec(JvmSpec spec, String role) {
+        if (LaunchLine.CHILD.equals(role) && !Native.isReady() && ConnectBackLauncher.usable()) {
+            return ConnectBackLauncher.exec(spec, role); // binding libc would take longer than the JVM takes to boot
+        }
         Object event = JforkEvents.spawnBegin();
         Spawned p = spawn(spec, role, Protocol.FD_STDOUT);
         ProcessLink link = new ProcessLink(spec, false, null);
@@ -46,7 +53,7 @@ public final class Launcher {
         Reaper.watch(p.pid).whenComplete((status, e) -> link.ended(status != null ? exitOf(status)
                 : ForkExit.unknown("waitpid failed: " + e)));
         JforkEvents.spawnEnd(event, p.pid, role, spec.java().toString());
-        LOG.log(Level.DEBUG, "started {0} process {1}", role, p.pid);
+        Log.LOG.log(Level.DEBUG, "started {0} process {1}", role, p.pid);
         return link;
     }
 
@@ -80,7 +87,7 @@ public final class Launcher {
                 ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
             }
             // the command line first: it needs no libc, so it overlaps a binding made in the background
-            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role);
+            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_LIFELINE, role, null);
             List<String> envp = JvmCommand.envp(spec);
             socket = Native.socketPair();
             err = Native.pipe();
@@ -99,11 +106,16 @@ public final class Launcher {
     }
 
     /**
-     * Starts binding libc on another thread (see {@link Native#loadInBackground()}): called where a
-     * JVM is about to be spawned, before the work that does not need the binding.
+     * Starts binding libc on another thread (see {@link Native#loadInBackground()}) where a JVM is
+     * about to be spawned and cannot be without it: the binding then overlaps the work that does
+     * not need it. Where a child can be started with the JDK alone ({@link ConnectBackLauncher}),
+     * nothing: the binding would only compete with the child's boot for the CPUs; it starts once
+     * that child has settled (entered its function, say).
      */
     public static void bindNativeEarly() {
-        Native.loadInBackground();
+        if (!ConnectBackLauncher.usable()) {
+            Native.loadInBackground();
+        }
     }
 
     /** A raw wait status as the API says it. */

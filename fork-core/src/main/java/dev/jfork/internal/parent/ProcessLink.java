@@ -38,7 +38,10 @@ import dev.jfork.internal.wire.Protocol;
  * hands fork exits and failures to another thread, so callbacks never run on (and block) it.
  */
 public final class ProcessLink implements ReplyReader.Replies {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
 
     private enum State { PREPARING, RUN_REQUESTED, HANDED_OVER, CLOSED, DETACHED }
 
@@ -161,8 +164,17 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     /** Sets the control socket (and stderr pipe): what was queued for it starts to be written. */
     void connect(int controlFd, int stderrFd) {
-        stderr = stderrFd < 0 ? StderrTail.none() : StderrTail.start(stderrFd, spec.stderrLines(), spec::stderrSink);
-        FdChannel ch = new FdChannel(controlFd);
+        pumpStderr(stderrFd < 0 ? StderrTail.none() : StderrTail.start(stderrFd, spec.stderrLines(), spec::stderrSink));
+        attach(new FdChannel(controlFd));
+    }
+
+    /** Sets the stderr pump, ahead of the control socket (a process that connects back: its boot errors count). */
+    void pumpStderr(StderrTail tail) {
+        stderr = tail;
+    }
+
+    /** Sets the control socket: what was queued for it starts to be written. */
+    void attach(FdChannel ch) {
         boolean closed;
         synchronized (lock) {
             control = ch;
@@ -519,7 +531,7 @@ public final class ProcessLink implements ReplyReader.Replies {
 
     private void writeFailed(IOException e) {
         writeFailure = e;
-        LOG.log(Level.DEBUG, "writing to process {0} failed: {1}", pidText(), e);
+        Log.LOG.log(Level.DEBUG, "writing to process {0} failed: {1}", pidText(), e);
     }
 
     private void startReaderIfWanted() {
@@ -696,13 +708,30 @@ public final class ProcessLink implements ReplyReader.Replies {
      */
     private void templateEnded(ProcessLink t) {
         String who = "the template process " + t.pidText();
+        startFailed(who + " ended before starting it", -1L, t.endReport(() -> "jfork: " + who + " ended before starting this fork"
+                + (t.childError != null ? " (below: the template's own report, exit and stderr)" : "")));
+    }
+
+    /**
+     * A process that was to connect back ({@link ConnectBackLauncher}) will not: it ended first, or
+     * its connection failed. Its run fails with {@code reason}, its exit status and its last stderr
+     * lines.
+     */
+    void neverConnected(String reason) {
+        String who = "jfork process " + pidText();
+        startFailed(reason, pid.getNow(-1L), endReport(() -> who + " " + reason));
+    }
+
+    /**
+     * Once this process has ended and its stderr is read (each waited for at most the exit
+     * timeout, without holding anything): an exception with the message, its own report, its exit
+     * status and its last stderr lines.
+     */
+    private CompletableFuture<ForkException> endReport(java.util.function.Supplier<String> message) {
         long wait = spec.exitTimeout().toMillis();
-        CompletableFuture<ForkException> why = t.exit.copy().completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
-                .thenCompose(e -> t.stderrTail().finished().copy().completeOnTimeout(t.stderrTail().lines(), wait, TimeUnit.MILLISECONDS)
-                        .thenApply(lines -> new ForkException("jfork: " + who + " ended before starting this fork"
-                                + (t.childError != null ? " (below: the template's own report, exit and stderr)" : ""),
-                                t.childError, e, lines, null)));
-        startFailed(who + " ended before starting it", -1L, why);
+        return exit.copy().completeOnTimeout(null, wait, TimeUnit.MILLISECONDS)
+                .thenCompose(e -> stderrTail().finished().copy().completeOnTimeout(stderrTail().lines(), wait, TimeUnit.MILLISECONDS)
+                        .thenApply(lines -> new ForkException(message.get(), childError, e, lines, null)));
     }
 
     /**

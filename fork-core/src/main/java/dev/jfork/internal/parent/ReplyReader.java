@@ -20,7 +20,10 @@ import dev.jfork.internal.wire.Protocol;
  * fail.
  */
 final class ReplyReader {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
 
     /** What a process says, as it says it. Called on the reader's thread; none of it may block for long. */
     interface Replies {
@@ -95,7 +98,7 @@ final class ReplyReader {
                             replies.spare(f.id, pid, position, fds[0], fds[1]);
                         } catch (FdPassing.DescriptorsDroppedException e) {
                             // out of descriptors: the spare reads end of stream and exits, its exit still comes
-                            LOG.log(Level.DEBUG, "spare {0} of process {1} lost: {2}", pid, who, e.getMessage());
+                            Log.LOG.log(Level.DEBUG, "spare {0} of process {1} lost: {2}", pid, who, e.getMessage());
                         }
                         break;
                     }
@@ -125,7 +128,7 @@ final class ReplyReader {
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
-            LOG.log(Level.DEBUG, "reading replies of process {0} ended: {1}", who, e);
+            Log.LOG.log(Level.DEBUG, "reading replies of process {0} ended: {1}", who, e);
         }
         replies.ended(ch);
     }

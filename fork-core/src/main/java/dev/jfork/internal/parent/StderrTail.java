@@ -2,6 +2,7 @@ package dev.jfork.internal.parent;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +16,15 @@ import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.os.Native;
 
 /**
- * Pumps a child's standard error from a pipe: every byte is copied to a sink (by default the
+ * Pumps a child's standard error from a pipe (its descriptor, or a {@code Process}'s stream): every byte is copied to a sink (by default the
  * parent's {@code System.err}, as a child of AnyEvent::Fork inherits stderr), and the last lines
  * are kept so that a failure report can quote them.
  */
 public final class StderrTail {
     /** Longer lines are cut here in the kept tail (the sink still gets every byte). */
     public static final int MAX_LINE_CHARS = 2000;
+    /** The most bytes one read takes. */
+    private static final int CHUNK = 8192;
 
     private static final Object PUMPS = new Object();
     private static int activePumps;
@@ -42,11 +45,62 @@ public final class StderrTail {
      *             {@code System.setErr} is honoured.
      */
     public static StderrTail start(int readFd, int keepLines, Supplier<OutputStream> sink) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+        return start(new Source() {
+            @Override
+            public int read(byte[] into) throws IOException {
+                buf.clear();
+                int n = Native.read(readFd, buf);
+                if (n > 0) {
+                    buf.flip();
+                    buf.get(into, 0, n);
+                }
+                return n;
+            }
+
+            @Override
+            public void close() {
+                Native.closeQuietly(readFd);
+            }
+        }, keepLines, sink);
+    }
+
+    /**
+     * Starts pumping a JDK stream (a {@code Process}'s error stream), which this object then owns
+     * and closes at end of stream.
+     */
+    public static StderrTail start(InputStream in, int keepLines, Supplier<OutputStream> sink) {
+        return start(new Source() {
+            @Override
+            public int read(byte[] into) throws IOException {
+                return in.read(into);
+            }
+
+            @Override
+            public void close() {
+                try {
+                    in.close();
+                } catch (IOException e) {
+                    // closed all the same
+                }
+            }
+        }, keepLines, sink);
+    }
+
+    /** Where the bytes come from: a pipe's descriptor or a JDK stream. */
+    private interface Source {
+        /** Reads up to a chunk: the count, or -1 at end of stream. */
+        int read(byte[] into) throws IOException;
+
+        void close();
+    }
+
+    private static StderrTail start(Source source, int keepLines, Supplier<OutputStream> sink) {
         StderrTail tail = new StderrTail(keepLines);
         synchronized (PUMPS) {
             activePumps++;
         }
-        JforkThreads.io(() -> tail.pump(readFd, sink));
+        JforkThreads.io(() -> tail.pump(source, sink));
         return tail;
     }
 
@@ -67,18 +121,14 @@ public final class StderrTail {
         return new ArrayList<>(lines);
     }
 
-    private void pump(int fd, Supplier<OutputStream> sink) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(8192);
-        byte[] chunk = new byte[8192];
+    private void pump(Source source, Supplier<OutputStream> sink) {
+        byte[] chunk = new byte[CHUNK];
         try {
             while (true) {
-                buf.clear();
-                int n = Native.read(fd, buf);
+                int n = source.read(chunk);
                 if (n < 0) {
                     break;
                 }
-                buf.flip();
-                buf.get(chunk, 0, n);
                 OutputStream out = sink == null ? null : sink.get();
                 if (out != null) {
                     try {
@@ -93,7 +143,7 @@ public final class StderrTail {
         } catch (IOException | RuntimeException e) {
             remember(("[jfork: reading stderr failed: " + e + "]\n").getBytes(StandardCharsets.UTF_8), -1);
         } finally {
-            Native.closeQuietly(fd);
+            source.close();
             synchronized (this) {
                 endLine();
             }

@@ -61,10 +61,13 @@ final class ClassDataArchive {
     /** {@code java} and the template's JVM options (no archive options, no main class). */
     private final List<String> jvmCommand;
     private final List<String> environment;
+    /** This process's lifeline descriptor, passed on to the archive's JVMs at {@link Protocol#FD_LIFELINE} (-1: none). */
+    private final int lifeline;
     private final long owner;
     private final boolean aot;
 
-    ClassDataArchive(Path directory, List<String> jvmCommand, List<String> environment, long owner) {
+    ClassDataArchive(Path directory, List<String> jvmCommand, List<String> environment, long owner, int lifeline) {
+        this.lifeline = lifeline;
         this.directory = directory;
         this.jvmCommand = jvmCommand;
         this.environment = environment;
@@ -299,7 +302,7 @@ final class ClassDataArchive {
     private Run start(List<String> argv, int control) throws IOException {
         int[] out = Native.pipe();
         try {
-            int[] map = {control, out[1], out[1], Protocol.FD_LIFELINE};
+            int[] map = {control, out[1], out[1], lifeline};
             int pid = Spawner.spawn(argv, environment, null, map);
             Native.closeQuietly(out[1]);
             out[1] = -1;

@@ -20,11 +20,14 @@ import dev.jfork.internal.wire.Protocol;
  * JVM options, read from {@code /proc/self/cmdline}; its archive options replaced by the forks'
  * class-data archive once there is one), the template's environment, and the descriptor layout
  * of {@code docs/PROTOCOL.md}: 0 = a new socketpair (the template keeps the other end), 2 = a new
- * stderr pipe (the template keeps the read end), 3 = the owner's lifeline, 5... = the template's
+ * stderr pipe (the template keeps the read end), 3 = the owner's lifeline (from wherever this process
+ * has it: a process that connected back holds it at 0), 5... = the template's
  * descriptor arguments.
  */
 final class ForkLauncher {
     private final LaunchLine forkLine;
+    /** This process's own lifeline descriptor (-1 if it has none), passed on to every fork at {@link Protocol#FD_LIFELINE}. */
+    private final int lifeline;
     /** {@code java} and the JVM options, without the main class and its arguments. */
     private final List<String> jvmCommand;
     private final List<String> environment;
@@ -32,7 +35,8 @@ final class ForkLauncher {
     private volatile List<String> archiveOptions = List.of();
 
     ForkLauncher(LaunchLine templateLine) throws IOException {
-        this.forkLine = templateLine.withRole(LaunchLine.CHILD);
+        this.forkLine = templateLine.forForks();
+        this.lifeline = templateLine.lifelineFd();
         this.jvmCommand = ownJvmCommand();
         List<String> env = new ArrayList<>();
         for (Map.Entry<String, String> e : System.getenv().entrySet()) {
@@ -86,7 +90,7 @@ final class ForkLauncher {
             map[Protocol.FD_CONTROL] = socket[1];
             map[Protocol.FD_STDOUT] = Protocol.FD_STDOUT;
             map[Protocol.FD_STDERR] = err[1];
-            map[Protocol.FD_LIFELINE] = Protocol.FD_LIFELINE;
+            map[Protocol.FD_LIFELINE] = lifeline;
             map[Protocol.FD_LIFELINE + 1] = -1;
             System.arraycopy(descriptors, 0, map, Protocol.FD_FIRST_INHERITED_ARG, descriptors.length);
             List<String> argv = new ArrayList<>(jvmCommand);

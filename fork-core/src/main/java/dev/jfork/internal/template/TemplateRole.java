@@ -170,7 +170,7 @@ public final class TemplateRole {
             archiveStarted = true;
         }
         Path dir = Paths.get(line.archiveDir());
-        new ClassDataArchive(dir, launcher.jvmCommand(), launcher.environment(), line.owner()).prepare(preparation.requiredClasses(),
+        new ClassDataArchive(dir, launcher.jvmCommand(), launcher.environment(), line.owner(), line.lifelineFd()).prepare(preparation.requiredClasses(),
                 new ClassDataArchive.Listener() {
                     @Override
                     public void ready(List<String> jvmOptions, Path archive) {

@@ -9,32 +9,39 @@ import java.util.List;
  * training JVM) with {@link #toArgs()}, read back by {@code ChildMain} with {@link #parse}.
  *
  * <pre>MAIN_CLASS VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE
- *            SPARES MAX_SPARES SPARE_DELAY_MS SPARE_IDLE_MS SPARE_BUDGET ARCHIVE_DIR</pre>
+ *            SPARES MAX_SPARES SPARE_DELAY_MS SPARE_IDLE_MS SPARE_BUDGET ARCHIVE_DIR CONNECT</pre>
  *
  * @param owner       pid of the program that owns the whole line of processes
- * @param lifelineFd  descriptor of the owner's lifeline pipe ({@link Protocol#FD_LIFELINE}), or -1
+ * @param lifelineFd  descriptor of the owner's lifeline pipe ({@link Protocol#FD_LIFELINE}; 0 for a
+ *                    process that connects back), or -1
  * @param maxFrame    the largest frame payload this process accepts
  * @param role        {@link #TEMPLATE} for a process started to be forked from, else {@link #CHILD}
  * @param spares      how it keeps ready forks once forked from
  * @param archiveDir  where its forks' class-data archives are cached, or null for none
+ * @param connect     null for a process whose control socket is descriptor {@link Protocol#FD_CONTROL};
+ *                    else the path of the parent's listening socket the process connects to
+ *                    ({@code docs/PROTOCOL.md}, "Started without libc")
  */
-public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, SparePolicy spares, String archiveDir) {
+public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, SparePolicy spares, String archiveDir, String connect) {
     /** The main class of every jfork JVM. */
     public static final String MAIN_CLASS = "dev.jfork.internal.child.ChildMain";
     /** The one argument that makes {@code ChildMain} exit 0 at once (to check that a JVM starts with an archive). */
     public static final String CHECK = "check";
     public static final String CHILD = "child";
     public static final String TEMPLATE = "template";
-    private static final int COUNT = 11;
+    private static final int COUNT = 12;
 
     /** A process that only loads what it is told (the class-data archive's training JVM): no frame limit, no spares, no archive. */
     public static LaunchLine trainee(long owner) {
-        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, SparePolicy.NONE, null);
+        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, SparePolicy.NONE, null, null);
     }
 
-    /** The same line with another role (a template's forks are children). */
-    public LaunchLine withRole(String newRole) {
-        return new LaunchLine(owner, lifelineFd, maxFrame, newRole, spares, archiveDir);
+    /**
+     * The line of the forks this process spawns: children, with the lifeline at its usual
+     * descriptor (whatever descriptor it has here) and the control socket at descriptor 0.
+     */
+    public LaunchLine forForks() {
+        return new LaunchLine(owner, lifelineFd >= 0 ? Protocol.FD_LIFELINE : -1, maxFrame, CHILD, spares, archiveDir, null);
     }
 
     /** The arguments after the main class. */
@@ -51,6 +58,7 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
         a.add(String.valueOf(spares.idleMs()));
         a.add(String.valueOf(spares.budgetBytes()));
         a.add(archiveDir == null ? "-" : archiveDir);
+        a.add(connect == null ? "-" : connect);
         return a;
     }
 
@@ -82,7 +90,7 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
             SparePolicy spares = new SparePolicy(Integer.parseInt(args[5]), Integer.parseInt(args[6]), Long.parseLong(args[7]),
                     Long.parseLong(args[8]), Long.parseLong(args[9]));
             return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4], spares,
-                    "-".equals(args[10]) ? null : args[10]);
+                    "-".equals(args[10]) ? null : args[10], "-".equals(args[11]) ? null : args[11]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed jfork launch line: " + String.join(" ", args));
         }

@@ -12,7 +12,7 @@ public final class Protocol {
     private Protocol() {}
 
     /** Bumped on every incompatible change; parent and child must agree. */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
 
     // ---- parent -> process (commands); id 0 unless said otherwise ----
     /** Load and initialise classes: string list of binary class names. */
@@ -85,6 +85,13 @@ public final class Protocol {
     public static final int FD_STDERR = 2;
     public static final int FD_LIFELINE = 3;
     public static final int FD_FIRST_INHERITED_ARG = 5;
+
+    /**
+     * Length of the one-time token a process started without libc reads from its standard input
+     * and sends first on the socket it connects back with ({@code docs/PROTOCOL.md}, "Started
+     * without libc").
+     */
+    public static final int CONNECT_TOKEN_BYTES = 16;
 
     /** The most descriptors one ARG_FDS frame may carry (SCM_MAX_FD is 253). */
     public static final int MAX_FDS_PER_FRAME = 253;

@@ -1,0 +1,248 @@
+package dev.jfork.internal.parent;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import dev.jfork.ForkException;
+import dev.jfork.ForkExit;
+import dev.jfork.JvmSpec;
+import dev.jfork.internal.concurrent.JforkThreads;
+import dev.jfork.internal.events.JforkEvents;
+import dev.jfork.internal.os.FdChannel;
+import dev.jfork.internal.os.Native;
+import dev.jfork.internal.wire.Protocol;
+
+/**
+ * Starts a fresh JVM with the JDK alone, for the processes a program starts before libc is bound
+ * (its first {@code Fork.create()} or {@code exec()}): binding libc costs 100-300 ms cold, longer
+ * than the JVM takes to boot, and nothing here waits for it ({@code docs/PROTOCOL.md}, "Started
+ * without libc").
+ *
+ * <p>{@link ProcessBuilder} starts the child with a pipe as standard input, this program's
+ * standard output, and a pipe for standard error. There is no socketpair: while the child boots,
+ * this program listens on a Unix socket in a new directory only its user can enter (mode 0700),
+ * then writes a one-time token into the child's standard input, and accepts the one connection
+ * that sends the token back. The
+ * listener and its directory are gone as soon as that connection is made, or the process ended.
+ * The standard input pipe stays open, never written again, as the child's lifeline; the JDK reaps
+ * the process and reports its exit.
+ */
+final class ConnectBackLauncher {
+    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.jfork");
+    }
+    /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
+    private static final int MAX_SOCKET_PATH = 107;
+    /** The largest exit status the JDK reports for a signal: it reports death by signal N as 128 + N. */
+    private static final int LAST_SIGNAL_STATUS = 128 + 64;
+
+    private ConnectBackLauncher() {}
+
+    /**
+     * Whether this path can start processes here: a Linux {@code /proc} (the child finds its
+     * socket's number there) and a temporary directory short enough for a socket path.
+     */
+    static boolean usable() {
+        return Usable.VALUE;
+    }
+
+    private static final class Usable {
+        static final boolean VALUE = check();
+    }
+
+    private static boolean check() {
+        return Files.isDirectory(Paths.get("/proc/self/fd"))
+                && socketPath(Paths.get(System.getProperty("java.io.tmpdir")).resolve("jfork-" + "0".repeat(2 * Protocol.CONNECT_TOKEN_BYTES)))
+                        .getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
+    }
+
+    /**
+     * The new process; its control socket is attached once it connects back.
+     *
+     * @throws ForkException if it cannot be started
+     */
+    static ProcessLink exec(JvmSpec spec, String role) {
+        Object event = JforkEvents.spawnBegin();
+        Listener listener;
+        Process process;
+        try {
+            listener = Listener.named();
+            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+            Map<String, String> env = pb.environment();
+            env.clear();
+            env.putAll(spec.environment());
+            if (spec.workingDirectory() != null) {
+                pb.directory(spec.workingDirectory().toFile());
+            }
+            process = pb.start();
+        } catch (IOException | RuntimeException e) {
+            throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
+        }
+        OutputStream lifeline = process.getOutputStream();
+        ProcessLink link = new ProcessLink(spec, false, null);
+        link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
+        link.started(Math.toIntExact(process.pid()));
+        process.onExit().whenComplete((p, e) -> {
+            listener.close(); // wakes the accept below if it still waits
+            closeQuietly(lifeline);
+            link.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
+        });
+        // libc for the processes after this one (the default template first), once this one no longer boots
+        link.settled().thenRun(Native::loadInBackground);
+        // the listener is made while the child boots: it learns of it from the token, so it never connects too early
+        JforkThreads.io("jfork-connect-back", () -> connect(listener, process, lifeline, link));
+        JforkEvents.spawnEnd(event, process.pid(), role, spec.java().toString());
+        return link;
+    }
+
+    /** A wait status as the JDK gives it: 128 + N for death by signal N. */
+    static ForkExit exitOf(int status) {
+        return status > 128 && status <= LAST_SIGNAL_STATUS ? ForkExit.killed(status - 128) : ForkExit.exited(status);
+    }
+
+    /**
+     * Listens, tells the child (the token), and waits for its connection: attaches it, or tells the
+     * link it will not come.
+     */
+    private static void connect(Listener listener, Process process, OutputStream lifeline, ProcessLink link) {
+        Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
+        try {
+            listener.listen();
+            lifeline.write(listener.token); // fits the pipe's buffer; nothing follows it
+            lifeline.flush();
+            SocketChannel ch = listener.accept();
+            link.attach(FdChannel.of(ch, () -> SocketDescriptors.find(ch)));
+        } catch (IOException | RuntimeException e) {
+            if (process.isAlive()) {
+                process.destroyForcibly(); // alive but unreachable: of no use to anyone
+                link.neverConnected("could not be reached: " + e);
+            } else {
+                link.neverConnected("ended before connecting to this program");
+            }
+        } finally {
+            listener.close();
+        }
+    }
+
+    private static void closeQuietly(OutputStream out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // the pipe is gone all the same
+        }
+    }
+
+    private static String socketPath(Path directory) {
+        return directory.resolve("s").toString();
+    }
+
+    /** The private listening socket of one process: its directory, the socket, the token. */
+    private static final class Listener {
+        final Path directory;
+        final String path;
+        final byte[] token;
+        private ServerSocketChannel server; // guarded by this
+        private boolean closed; // guarded by this
+
+        private Listener(Path directory, byte[] token) {
+            this.directory = directory;
+            this.path = socketPath(directory);
+            this.token = token;
+        }
+
+        /** A listener not made yet: its token and the name of its directory. */
+        static Listener named() throws IOException {
+            // from /dev/urandom itself: SecureRandom's provider set-up would cost a cold program tens of milliseconds
+            byte[] random = new byte[2 * Protocol.CONNECT_TOKEN_BYTES];
+            try (FileInputStream in = new FileInputStream("/dev/urandom")) {
+                int got = 0;
+                while (got < random.length) {
+                    int n = in.read(random, got, random.length - got);
+                    if (n < 0) {
+                        throw new IOException("/dev/urandom ended");
+                    }
+                    got += n;
+                }
+            }
+            StringBuilder name = new StringBuilder("jfork-");
+            for (int i = Protocol.CONNECT_TOKEN_BYTES; i < random.length; i++) {
+                name.append(Character.forDigit((random[i] >> 4) & 0xf, 16)).append(Character.forDigit(random[i] & 0xf, 16));
+            }
+            return new Listener(Paths.get(System.getProperty("java.io.tmpdir")).resolve(name.toString()),
+                    Arrays.copyOf(random, Protocol.CONNECT_TOKEN_BYTES));
+        }
+
+        /**
+         * Makes the directory (with its mode, never more than 0700 whatever the umask, so nobody
+         * else can ever reach in) and listens in it.
+         */
+        synchronized void listen() throws IOException {
+            if (closed) {
+                throw new IOException("the process ended");
+            }
+            Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(path), 1);
+        }
+
+        /** The first connection that sends the token (others are closed); throws once the listener is closed. */
+        SocketChannel accept() throws IOException {
+            ServerSocketChannel listening;
+            synchronized (this) {
+                listening = server;
+            }
+            while (true) {
+                SocketChannel ch = listening.accept();
+                ByteBuffer got = ByteBuffer.allocate(token.length);
+                try {
+                    while (got.hasRemaining() && ch.read(got) >= 0) {
+                        // the child writes the token at once
+                    }
+                } catch (IOException e) {
+                    got.clear(); // not our child: it went away
+                }
+                if (!got.hasRemaining() && MessageDigest.isEqual(got.array(), token)) {
+                    close(); // no other connection from here on
+                    return ch;
+                }
+                Log.LOG.log(Level.WARNING, "jfork: a connection to {0} without the token was refused", path);
+                ch.close();
+            }
+        }
+
+        /** Closes the listener and removes its socket and directory (once). */
+        synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (server != null) {
+                    server.close();
+                }
+                Files.deleteIfExists(Paths.get(path));
+                Files.deleteIfExists(directory);
+            } catch (IOException e) {
+                Log.LOG.log(Level.DEBUG, "jfork: cannot remove {0}: {1}", directory, e);
+            }
+        }
+    }
+}
