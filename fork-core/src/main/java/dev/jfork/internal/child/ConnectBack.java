@@ -10,11 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 
 import dev.jfork.internal.wire.Protocol;
 
@@ -25,9 +20,11 @@ import dev.jfork.internal.wire.Protocol;
  * its standard input (a pipe that then stays its lifeline), and proves itself with the token.
  *
  * <p>The rest of the child works on descriptor numbers (its channel streams, descriptor passing),
- * and the JDK does not tell a channel's number: it is found as the one socket descriptor that
- * appeared in {@code /proc/self/fd} while the channel was opened (at this point of the boot no
- * other thread opens sockets). The channel object is kept for the life of the process, so that it
+ * and the JDK does not tell a channel's number. So the channel is bound to a name of its own
+ * ({@link Protocol#CONNECT_CLIENT_NAME}, beside the parent's socket) before it connects: the
+ * kernel's table of Unix sockets ({@code /proc/net/unix}) gives the inode bound to that name, and
+ * {@code /proc/self/fd} the descriptor that is that inode. (Watching which descriptor appears
+ * while the channel is opened is not enough: the JDK opens and closes sockets of its own there.) The channel object is kept for the life of the process, so that it
  * is never collected while its descriptor is in use.
  */
 final class ConnectBack {
@@ -48,21 +45,25 @@ final class ConnectBack {
      * Connects to the parent's listener at {@code path} with the token from standard input, and
      * returns the socket's descriptor number. The channel is opened first, while the parent may
      * still be making its listener: the JDK's first Unix socket costs a cold JVM tens of
-     * milliseconds (its class set-up seeds a {@code SecureRandom}).
+     * milliseconds (its class set-up seeds a {@code SecureRandom}). The token tells that the
+     * listener (and its directory) exist.
      *
      * @throws OwnerGoneException if standard input ends before the token
      */
     static synchronized int connect(String path) throws IOException {
-        Set<String> before = descriptors();
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            int fd = opened(before);
             byte[] token = readToken(); // the parent sends it once it listens
+            // bound to a name of its own in the parent's private directory, so that the kernel's
+            // table of Unix sockets tells its inode, and /proc/self/fd which descriptor has that inode
+            String own = Paths.get(path).resolveSibling(Protocol.CONNECT_CLIENT_NAME).toString();
+            ch.bind(UnixDomainSocketAddress.of(own));
             ch.connect(UnixDomainSocketAddress.of(path));
             ByteBuffer b = ByteBuffer.wrap(token);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
+            int fd = descriptorOf(inodeOf(own));
             kept = ch;
             return fd;
         } catch (IOException | RuntimeException e) {
@@ -86,36 +87,34 @@ final class ConnectBack {
         return token;
     }
 
-    /** The one socket descriptor that is open now and was not in {@code before}. */
-    private static int opened(Set<String> before) throws IOException {
-        List<Integer> sockets = new ArrayList<>();
-        List<String> fresh = new ArrayList<>();
-        for (String name : new File("/proc/self/fd").list()) {
-            if (!before.contains(name)) {
-                fresh.add(name);
+    /** The inode of the Unix socket bound to {@code path}, from the kernel's table ({@code /proc/net/unix}). */
+    private static String inodeOf(String path) throws IOException {
+        // "Num RefCount Protocol Flags Type St Inode Path": the path is the rest of the line
+        for (String line : Files.readAllLines(Paths.get("/proc/net/unix"))) {
+            String[] f = line.trim().split("\\s+", 8);
+            if (f.length == 8 && f[7].equals(path)) {
+                return f[6];
             }
         }
-        for (String name : fresh) {
-            try {
-                // only asked when there is a choice: most boots open exactly one descriptor here
-                if (fresh.size() == 1 || Files.readSymbolicLink(Paths.get("/proc/self/fd", name)).toString().startsWith("socket:")) {
-                    sockets.add(Integer.parseInt(name));
-                }
-            } catch (IOException | NumberFormatException e) {
-                // closed again meanwhile (the directory listing's own descriptor, say): not the socket
-            }
-        }
-        if (sockets.size() != 1) {
-            throw new IOException("cannot tell the control socket's descriptor: new descriptors " + fresh + ", sockets among them " + sockets);
-        }
-        return sockets.get(0);
+        throw new IOException("no socket bound to " + path + " in /proc/net/unix");
     }
 
-    private static Set<String> descriptors() throws IOException {
+    /** The descriptor of this process that is the socket with {@code inode}. */
+    private static int descriptorOf(String inode) throws IOException {
+        String target = "socket:[" + inode + "]";
         String[] names = new File("/proc/self/fd").list();
         if (names == null) {
             throw new IOException("cannot list /proc/self/fd (a process started without libc needs /proc)");
         }
-        return new HashSet<>(Arrays.asList(names));
+        for (String name : names) {
+            try {
+                if (Files.readSymbolicLink(Paths.get("/proc/self/fd", name)).toString().equals(target)) {
+                    return Integer.parseInt(name);
+                }
+            } catch (IOException | NumberFormatException e) {
+                // closed meanwhile (the listing's own descriptor, say): not the socket
+            }
+        }
+        throw new IOException("no descriptor of this process is " + target);
     }
 }

@@ -239,6 +239,7 @@ final class ConnectBackLauncher {
                     server.close();
                 }
                 Files.deleteIfExists(Paths.get(path));
+                Files.deleteIfExists(directory.resolve(Protocol.CONNECT_CLIENT_NAME));
                 Files.deleteIfExists(directory);
             } catch (IOException e) {
                 Log.LOG.log(Level.DEBUG, "jfork: cannot remove {0}: {1}", directory, e);

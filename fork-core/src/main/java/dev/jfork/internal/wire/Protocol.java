@@ -92,6 +92,8 @@ public final class Protocol {
      * without libc").
      */
     public static final int CONNECT_TOKEN_BYTES = 16;
+    /** The name a process started without libc binds its end of the control socket to, beside the parent's listening socket. */
+    public static final String CONNECT_CLIENT_NAME = "c";
 
     /** The most descriptors one ARG_FDS frame may carry (SCM_MAX_FD is 253). */
     public static final int MAX_FDS_PER_FRAME = 253;
