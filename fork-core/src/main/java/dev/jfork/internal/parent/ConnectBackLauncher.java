@@ -18,6 +18,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
@@ -35,8 +37,8 @@ import dev.jfork.internal.wire.Protocol;
  * without libc").
  *
  * <p>{@link ProcessBuilder} starts the child with a pipe as standard input, this program's
- * standard output, and a pipe for standard error. There is no socketpair: while the child boots,
- * this program listens on a Unix socket in a new directory only its user can enter (mode 0700),
+ * standard output, and a pipe for standard error. There is no socketpair: while the command line
+ * is built and the child boots, this program listens on a Unix socket in a new directory only its user can enter (mode 0700),
  * then writes a one-time token into the child's standard input, and accepts the one connection
  * that sends the token back. The
  * listener and its directory are gone as soon as that connection is made, or the process ended.
@@ -81,9 +83,18 @@ final class ConnectBackLauncher {
     static ProcessLink exec(JvmSpec spec, String role) {
         Object event = JforkEvents.spawnBegin();
         Listener listener;
-        Process process;
         try {
             listener = Listener.named();
+        } catch (IOException | RuntimeException e) {
+            throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
+        }
+        ProcessLink link = new ProcessLink(spec, false, null);
+        CompletableFuture<Process> started = new CompletableFuture<>();
+        // the listener is made while this thread builds the command line and the child boots (the
+        // JDK's first Unix socket costs tens of milliseconds); the child learns of it from the token
+        JforkThreads.io("jfork-connect-back", () -> connect(listener, started, link));
+        Process process;
+        try {
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             Map<String, String> env = pb.environment();
@@ -94,10 +105,10 @@ final class ConnectBackLauncher {
             }
             process = pb.start();
         } catch (IOException | RuntimeException e) {
+            started.completeExceptionally(e); // the listener is closed and removed
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
         OutputStream lifeline = process.getOutputStream();
-        ProcessLink link = new ProcessLink(spec, false, null);
         link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
         link.started(Math.toIntExact(process.pid()));
         process.onExit().whenComplete((p, e) -> {
@@ -107,8 +118,7 @@ final class ConnectBackLauncher {
         });
         // libc for the processes after this one (the default template first), once this one no longer boots
         link.settled().thenRun(Native::loadInBackground);
-        // the listener is made while the child boots: it learns of it from the token, so it never connects too early
-        JforkThreads.io("jfork-connect-back", () -> connect(listener, process, lifeline, link));
+        started.complete(process);
         JforkEvents.spawnEnd(event, process.pid(), role, spec.java().toString());
         return link;
     }
@@ -119,13 +129,29 @@ final class ConnectBackLauncher {
     }
 
     /**
-     * Listens, tells the child (the token), and waits for its connection: attaches it, or tells the
-     * link it will not come.
+     * Listens, and once the child is started tells it (the token) and waits for its connection:
+     * attaches it, or tells the link it will not come.
      */
-    private static void connect(Listener listener, Process process, OutputStream lifeline, ProcessLink link) {
-        Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
+    private static void connect(Listener listener, CompletableFuture<Process> started, ProcessLink link) {
+        IOException notListening = null;
         try {
             listener.listen();
+        } catch (IOException e) {
+            notListening = e;
+        }
+        Process process;
+        try {
+            process = started.join();
+        } catch (CompletionException e) {
+            listener.close(); // it was not started: the caller reports that
+            return;
+        }
+        Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
+        try {
+            if (notListening != null) {
+                throw notListening;
+            }
+            OutputStream lifeline = process.getOutputStream();
             lifeline.write(listener.token); // fits the pipe's buffer; nothing follows it
             lifeline.flush();
             SocketChannel ch = listener.accept();
@@ -196,7 +222,7 @@ final class ConnectBackLauncher {
          */
         synchronized void listen() throws IOException {
             if (closed) {
-                throw new IOException("the process ended");
+                throw new IOException("the process ended before its parent listened");
             }
             Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
