@@ -42,7 +42,8 @@ import dev.jfork.ForkExit;
  * }</pre>
  *
  * <p>The helper function runs in the new process: it {@code dup2}s the file onto descriptor 1 and
- * its end of the channel onto descriptor 2 (the channel is descriptor 0 in a child), marks every
+ * its end of the channel onto descriptors 0 and 2 (the channel is already descriptor 0 in most
+ * children), marks every
  * other descriptor close-on-exec, then replaces the JVM with the command by {@code execv}. The
  * program starts with descriptors 0 (the channel), 1 (the file) and 2 (the channel) only. The
  * process stays the same (same pid, still reaped by its template), so {@link Fork#onExit()} reports
@@ -107,8 +108,11 @@ public final class FasterForkExec {
             throw new IllegalStateException("dup2(output, 1) failed: errno " + posix.errno());
         }
         System.err.flush();
-        if (posix.dup2(parent.fd(), 2) < 0) {
-            throw new IllegalStateException("dup2(channel, 2) failed: errno " + posix.errno());
+        // the channel is descriptor 0 in most children, but not in a program's first (it connected back)
+        for (int target : new int[] {0, 2}) {
+            if (parent.fd() != target && posix.dup2(parent.fd(), target) < 0) {
+                throw new IllegalStateException("dup2(channel, " + target + ") failed: errno " + posix.errno());
+            }
         }
         closeOnExecAbove2(posix);
         posix.execv(command[0], command);

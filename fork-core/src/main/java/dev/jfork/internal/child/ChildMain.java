@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 
+import dev.jfork.internal.os.FileDescriptors;
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
 import dev.jfork.internal.wire.Protocol;

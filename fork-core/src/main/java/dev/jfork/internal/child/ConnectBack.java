@@ -1,6 +1,5 @@
 package dev.jfork.internal.child;
 
-import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -8,9 +7,9 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Paths;
 
+import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.Protocol;
 
 /**
@@ -31,6 +30,7 @@ final class ConnectBack {
     private ConnectBack() {}
 
     private static SocketChannel kept;
+    private static int keptFd = -1;
 
     /** The parent closed the lifeline before it sent the token: it is gone. */
     static final class OwnerGoneException extends IOException {
@@ -63,8 +63,9 @@ final class ConnectBack {
             while (b.hasRemaining()) {
                 ch.write(b);
             }
-            int fd = descriptorOf(inodeOf(own));
+            int fd = ProcSockets.descriptorBoundTo(own);
             kept = ch;
+            keptFd = fd;
             return fd;
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -87,34 +88,11 @@ final class ConnectBack {
         return token;
     }
 
-    /** The inode of the Unix socket bound to {@code path}, from the kernel's table ({@code /proc/net/unix}). */
-    private static String inodeOf(String path) throws IOException {
-        // "Num RefCount Protocol Flags Type St Inode Path": the path is the rest of the line
-        for (String line : Files.readAllLines(Paths.get("/proc/net/unix"))) {
-            String[] f = line.trim().split("\\s+", 8);
-            if (f.length == 8 && f[7].equals(path)) {
-                return f[6];
-            }
-        }
-        throw new IOException("no socket bound to " + path + " in /proc/net/unix");
-    }
-
-    /** The descriptor of this process that is the socket with {@code inode}. */
-    private static int descriptorOf(String inode) throws IOException {
-        String target = "socket:[" + inode + "]";
-        String[] names = new File("/proc/self/fd").list();
-        if (names == null) {
-            throw new IOException("cannot list /proc/self/fd (a process started without libc needs /proc)");
-        }
-        for (String name : names) {
-            try {
-                if (Files.readSymbolicLink(Paths.get("/proc/self/fd", name)).toString().equals(target)) {
-                    return Integer.parseInt(name);
-                }
-            } catch (IOException | NumberFormatException e) {
-                // closed meanwhile (the listing's own descriptor, say): not the socket
-            }
-        }
-        throw new IOException("no descriptor of this process is " + target);
+    /**
+     * The JDK channel whose descriptor is {@code fd}, if it is the control socket made here (to
+     * shut it down without libc), else null.
+     */
+    static synchronized SocketChannel channel(int fd) {
+        return kept != null && keptFd == fd ? kept : null;
     }
 }

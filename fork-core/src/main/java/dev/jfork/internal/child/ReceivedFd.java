@@ -8,6 +8,7 @@ import java.io.OutputStream;
 
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkFd;
+import dev.jfork.internal.os.FileDescriptors;
 import dev.jfork.internal.os.Native;
 
 

@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 
 import dev.jfork.ForkChannel;
 import dev.jfork.internal.os.ChannelBase;
+import dev.jfork.internal.os.FileDescriptors;
 import dev.jfork.internal.os.Native;
 
 
@@ -133,8 +134,15 @@ public final class StreamChannel extends ChannelBase {
 
     private void wakeReaders() {
         try {
+            // the JDK's own channel for descriptor 0 (a dup), or the one a process that connected
+            // back made: shutting it down affects the socket, and needs no libc
+            SocketChannel made = ConnectBack.channel(fd);
+            if (made != null) {
+                made.shutdownInput();
+                made.shutdownOutput();
+                return;
+            }
             if (fd == 0) {
-                // the JDK's own channel for descriptor 0 (a dup): shutting it down affects the socket
                 SocketChannel ch = (SocketChannel) System.inheritedChannel();
                 if (ch != null) {
                     ch.shutdownInput();

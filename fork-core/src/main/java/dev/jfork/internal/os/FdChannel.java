@@ -1,10 +1,12 @@
 package dev.jfork.internal.os;
 
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
-import java.util.function.IntSupplier;
 
 import dev.jfork.ForkChannel;
 import dev.jfork.internal.concurrent.JforkThreads;
@@ -13,7 +15,7 @@ import dev.jfork.internal.concurrent.JforkThreads;
 /**
  * A {@link ForkChannel} over a raw socket descriptor, used in the parent (which must know the
  * descriptor number to pass descriptors with SCM_RIGHTS, so it cannot use a JDK channel), or over
- * a JDK socket channel whose number is looked for when it is needed ({@link #of}).
+ * a JDK socket channel whose number is known ({@link #of}).
  *
  * <p>Reads and writes hold a use count; {@link #close()} while a read is blocked shuts the socket
  * down to wake it, and the descriptor is closed only when the last user leaves, so a descriptor
@@ -22,26 +24,27 @@ import dev.jfork.internal.concurrent.JforkThreads;
 public final class FdChannel extends ChannelBase {
     /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
     private static final class State implements Runnable {
-        /** The JDK channel that owns the socket, or null for a raw descriptor this object owns. */
+        final int fd;
+        /** The JDK channel that owns the socket (it closes it), or null for a raw descriptor this object owns. */
         final SocketChannel jdk;
-        /** Finds a JDK channel's descriptor number, when one is asked for. */
-        private final IntSupplier finder;
-        private int fd;
+        /** For a JDK channel: java.io streams over its descriptor, which an interrupt does not close. */
+        final FileInputStream in;
+        final FileOutputStream out;
         int users;
         boolean closed;
         boolean released;
 
-        State(int fd, SocketChannel jdk, IntSupplier finder) {
+        State(int fd, SocketChannel jdk) {
             this.fd = fd;
             this.jdk = jdk;
-            this.finder = finder;
-        }
-
-        synchronized int fd() {
-            if (fd < 0) {
-                fd = finder.getAsInt();
+            if (jdk == null) {
+                in = null;
+                out = null;
+            } else {
+                FileDescriptor d = FileDescriptors.of(fd);
+                in = new FileInputStream(d);
+                out = new FileOutputStream(d);
             }
-            return fd;
         }
 
         synchronized void acquire() throws ClosedChannelException {
@@ -132,7 +135,7 @@ public final class FdChannel extends ChannelBase {
     }
 
     public FdChannel(int fd) {
-        this(new State(fd, null, null));
+        this(new State(fd, null));
     }
 
     private FdChannel(State state) {
@@ -141,18 +144,19 @@ public final class FdChannel extends ChannelBase {
     }
 
     /**
-     * A channel over a connected JDK socket channel (of a process started without libc): bytes
-     * go through the JDK; descriptors, and the number itself, through the number {@code finder}
-     * finds on first need (which may bind libc). Writes that must not block are left to the
-     * caller's background writer.
+     * A channel over a connected JDK socket channel whose descriptor is {@code fd} (the socket of a
+     * process started without libc, see {@link ProcSockets}). Bytes go through java.io streams over
+     * the descriptor, not through the JDK channel: an interrupted thread would close that (fork-rpc
+     * cancels calls by interrupting). The JDK channel shuts the socket down and closes it. Writes
+     * that must not block are left to the caller's background writer (there is no libc to try one).
      */
-    public static FdChannel of(SocketChannel channel, IntSupplier finder) {
-        return new FdChannel(new State(-1, channel, finder));
+    public static FdChannel of(SocketChannel channel, int fd) {
+        return new FdChannel(new State(fd, channel));
     }
 
     @Override
     public int fd() {
-        return state.fd();
+        return state.fd;
     }
 
     @Override
@@ -161,7 +165,7 @@ public final class FdChannel extends ChannelBase {
             state.acquire();
             try {
                 if (state.jdk != null) {
-                    return state.jdk.read(dst);
+                    return readStream(dst);
                 }
                 if (dst.isDirect()) {
                     return Native.read(state.fd, dst);
@@ -187,10 +191,7 @@ public final class FdChannel extends ChannelBase {
             try {
                 int total = 0;
                 if (state.jdk != null) {
-                    while (src.hasRemaining()) {
-                        total += state.jdk.write(src);
-                    }
-                    return total;
+                    return writeStream(src);
                 }
                 if (src.isDirect()) {
                     while (src.hasRemaining()) {
@@ -216,6 +217,38 @@ public final class FdChannel extends ChannelBase {
                 state.release();
             }
         }
+    }
+
+    private int readStream(ByteBuffer dst) throws IOException {
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        if (dst.hasArray()) {
+            int n = state.in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
+            if (n > 0) {
+                dst.position(dst.position() + n);
+            }
+            return n;
+        }
+        byte[] tmp = new byte[Math.min(dst.remaining(), BUFFER_SIZE)];
+        int n = state.in.read(tmp);
+        if (n > 0) {
+            dst.put(tmp, 0, n);
+        }
+        return n;
+    }
+
+    private int writeStream(ByteBuffer src) throws IOException {
+        int total = src.remaining();
+        if (src.hasArray()) {
+            state.out.write(src.array(), src.arrayOffset() + src.position(), total);
+            src.position(src.limit());
+        } else {
+            byte[] tmp = new byte[total];
+            src.get(tmp);
+            state.out.write(tmp);
+        }
+        return total;
     }
 
     /** Writes all bytes. */
@@ -255,7 +288,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                return state.jdk == null && FdPassing.send(state.fd, fds, true);
+                return state.jdk == null && FdPassing.send(state.fd, fds, true); // a JDK channel's are sent in the background
             } finally {
                 state.release();
             }
@@ -267,7 +300,9 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                FdPassing.send(state.fd(), fds);
+                FdPassing.send(state.fd, fds);
+            } catch (RuntimeException | LinkageError e) {
+                throw new IOException("cannot send descriptors: " + Native.describeFailure(e), e); // libc could not be bound
             } finally {
                 state.release();
             }
@@ -296,7 +331,9 @@ public final class FdChannel extends ChannelBase {
         synchronized (readLock) {
             state.acquire();
             try {
-                return FdPassing.receive(state.fd(), count);
+                return FdPassing.receive(state.fd, count);
+            } catch (RuntimeException | LinkageError e) {
+                throw new IOException("cannot receive descriptors: " + Native.describeFailure(e), e); // libc could not be bound
             } finally {
                 state.release();
             }
@@ -315,9 +352,5 @@ public final class FdChannel extends ChannelBase {
         cleanable.clean();
     }
 
-    @Override
-    public String toString() {
-        // a JDK channel's number is not looked for just to print it
-        return state.jdk == null ? super.toString() : "ForkChannel[" + state.jdk + (isOpen() ? "" : ", closed") + "]";
-    }
+
 }

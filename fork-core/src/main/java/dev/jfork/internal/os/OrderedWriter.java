@@ -225,16 +225,18 @@ public final class OrderedWriter {
                     }
                     take(entry);
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | Error e) {
+                // not only I/O errors: a descriptor that cannot be passed (libc not bound) must not stop the queue for good
+                IOException reason = e instanceof IOException ? (IOException) e : new IOException("writing failed: " + e, e);
                 boolean first;
                 synchronized (this) {
                     first = failure == null;
                     if (first) {
-                        failure = e;
+                        failure = reason;
                     }
                 }
                 if (first && onFailure != null) {
-                    onFailure.failed(e);
+                    onFailure.failed(reason);
                 }
             }
         }

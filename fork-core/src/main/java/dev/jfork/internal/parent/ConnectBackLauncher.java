@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.events.JforkEvents;
 import dev.jfork.internal.os.FdChannel;
 import dev.jfork.internal.os.Native;
+import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.Protocol;
 
 /**
@@ -38,18 +40,18 @@ import dev.jfork.internal.wire.Protocol;
  *
  * <p>{@link ProcessBuilder} starts the child with a pipe as standard input, this program's
  * standard output, and a pipe for standard error. There is no socketpair: while the command line
- * is built and the child boots, this program listens on a Unix socket in a new directory only its user can enter (mode 0700),
- * then writes a one-time token into the child's standard input, and accepts the one connection
- * that sends the token back. The
- * listener and its directory are gone as soon as that connection is made, or the process ended.
- * The standard input pipe stays open, never written again, as the child's lifeline; the JDK reaps
- * the process and reports its exit.
+ * is built and the child boots, this program listens on a Unix socket in a new directory only its
+ * user can enter (mode 0700), then writes a one-time token into the child's standard input, and
+ * takes the one connection that sends the token back. The listener and its directory are gone as
+ * soon as that connection is made, or the process ended. The standard input pipe stays open,
+ * never written again, as the child's lifeline; the JDK reaps the process and reports its exit.
  */
 final class ConnectBackLauncher {
     /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
     private static final class Log {
         static final System.Logger LOG = System.getLogger("dev.jfork");
     }
+
     /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
     private static final int MAX_SOCKET_PATH = 107;
     /** The largest exit status the JDK reports for a signal: it reports death by signal N as 128 + N. */
@@ -58,8 +60,9 @@ final class ConnectBackLauncher {
     private ConnectBackLauncher() {}
 
     /**
-     * Whether this path can start processes here: a Linux {@code /proc} (the child finds its
-     * socket's number there) and a temporary directory short enough for a socket path.
+     * Whether this path can start processes here: a Linux {@code /proc} (both sides find their
+     * socket's descriptor there), a temporary directory that can be written, and a name in it short
+     * enough for a socket path. Checked once.
      */
     static boolean usable() {
         return Usable.VALUE;
@@ -70,9 +73,16 @@ final class ConnectBackLauncher {
     }
 
     private static boolean check() {
-        return Files.isDirectory(Paths.get("/proc/self/fd"))
-                && socketPath(Paths.get(System.getProperty("java.io.tmpdir")).resolve("jfork-" + "0".repeat(2 * Protocol.CONNECT_TOKEN_BYTES)))
-                        .getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
+        Path tmp = temporaryDirectory();
+        return Files.isDirectory(Paths.get("/proc/self/fd")) && Files.isReadable(Paths.get("/proc/net/unix"))
+                && Files.isDirectory(tmp) && Files.isWritable(tmp)
+                && socketPath(tmp.resolve("jfork-" + "0".repeat(2 * Protocol.CONNECT_TOKEN_BYTES))).getBytes(StandardCharsets.UTF_8).length
+                        <= MAX_SOCKET_PATH;
+    }
+
+    /** {@code java.io.tmpdir}, absolute (the child may run in another working directory). */
+    private static Path temporaryDirectory() {
+        return Paths.get(System.getProperty("java.io.tmpdir")).toAbsolutePath();
     }
 
     /**
@@ -93,7 +103,7 @@ final class ConnectBackLauncher {
         // the listener is made while this thread builds the command line and the child boots (the
         // JDK's first Unix socket costs tens of milliseconds); the child learns of it from the token
         JforkThreads.io("jfork-connect-back", () -> connect(listener, started, link));
-        Process process;
+        Process process = null;
         try {
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
@@ -104,20 +114,23 @@ final class ConnectBackLauncher {
                 pb.directory(spec.workingDirectory().toFile());
             }
             process = pb.start();
-        } catch (IOException | RuntimeException e) {
+            OutputStream lifeline = process.getOutputStream();
+            link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
+            link.started(Math.toIntExact(process.pid()));
+            process.onExit().whenComplete((p, e) -> {
+                listener.close(); // wakes the accept below if it still waits
+                closeQuietly(lifeline);
+                link.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
+            });
+            // libc for the processes after this one (the default template first), once this one no longer boots
+            link.settled().thenRun(Native::loadInBackground);
+        } catch (IOException | RuntimeException | Error e) {
+            if (process != null) {
+                process.destroyForcibly();
+            }
             started.completeExceptionally(e); // the listener is closed and removed
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
-        OutputStream lifeline = process.getOutputStream();
-        link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
-        link.started(Math.toIntExact(process.pid()));
-        process.onExit().whenComplete((p, e) -> {
-            listener.close(); // wakes the accept below if it still waits
-            closeQuietly(lifeline);
-            link.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
-        });
-        // libc for the processes after this one (the default template first), once this one no longer boots
-        link.settled().thenRun(Native::loadInBackground);
         started.complete(process);
         JforkEvents.spawnEnd(event, process.pid(), role, spec.java().toString());
         return link;
@@ -154,8 +167,15 @@ final class ConnectBackLauncher {
             OutputStream lifeline = process.getOutputStream();
             lifeline.write(listener.token); // fits the pipe's buffer; nothing follows it
             lifeline.flush();
-            SocketChannel ch = listener.accept();
-            link.attach(FdChannel.of(ch, () -> SocketDescriptors.find(ch)));
+            SocketChannel ch = listener.accept(); // the listener is closed from here on
+            int fd;
+            try {
+                fd = ProcSockets.descriptorBoundTo(listener.path); // the accepted socket carries the listener's name
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            link.attach(FdChannel.of(ch, fd));
         } catch (IOException | RuntimeException e) {
             if (process.isAlive()) {
                 process.destroyForcibly(); // alive but unreachable: of no use to anyone
@@ -168,11 +188,11 @@ final class ConnectBackLauncher {
         }
     }
 
-    private static void closeQuietly(OutputStream out) {
+    private static void closeQuietly(AutoCloseable c) {
         try {
-            out.close();
-        } catch (IOException e) {
-            // the pipe is gone all the same
+            c.close();
+        } catch (Exception e) {
+            // closed all the same
         }
     }
 
@@ -180,13 +200,21 @@ final class ConnectBackLauncher {
         return directory.resolve("s").toString();
     }
 
-    /** The private listening socket of one process: its directory, the socket, the token. */
-    private static final class Listener {
+    /**
+     * The private listening socket of one process: its directory, the socket, the token. Each
+     * connection's token is read on a thread of its own, so that a connection that sends nothing
+     * holds up nobody; the first that sends the token is taken.
+     */
+    static final class Listener {
         final Path directory;
         final String path;
         final byte[] token;
-        private ServerSocketChannel server; // guarded by this
-        private boolean closed; // guarded by this
+        private final CompletableFuture<SocketChannel> taken = new CompletableFuture<>();
+        // guarded by this
+        private ServerSocketChannel server;
+        private boolean made;
+        private boolean closed;
+        private final List<SocketChannel> checking = new ArrayList<>();
 
         private Listener(Path directory, byte[] token) {
             this.directory = directory;
@@ -212,63 +240,114 @@ final class ConnectBackLauncher {
             for (int i = Protocol.CONNECT_TOKEN_BYTES; i < random.length; i++) {
                 name.append(Character.forDigit((random[i] >> 4) & 0xf, 16)).append(Character.forDigit(random[i] & 0xf, 16));
             }
-            return new Listener(Paths.get(System.getProperty("java.io.tmpdir")).resolve(name.toString()),
-                    Arrays.copyOf(random, Protocol.CONNECT_TOKEN_BYTES));
+            return new Listener(temporaryDirectory().resolve(name.toString()), Arrays.copyOf(random, Protocol.CONNECT_TOKEN_BYTES));
         }
 
         /**
          * Makes the directory (with its mode, never more than 0700 whatever the umask, so nobody
-         * else can ever reach in) and listens in it.
+         * else can ever reach in; if it exists, someone else made it, and this fails) and listens
+         * in it. What it makes is removed on close, or when this JVM exits first.
          */
         synchronized void listen() throws IOException {
             if (closed) {
                 throw new IOException("the process ended before its parent listened");
             }
             Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            made = true;
+            // deleted in reverse order of registration: the socket files, then the directory
+            directory.toFile().deleteOnExit();
+            directory.resolve(Protocol.CONNECT_CLIENT_NAME).toFile().deleteOnExit();
+            Paths.get(path).toFile().deleteOnExit();
             server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            server.bind(UnixDomainSocketAddress.of(path), 1);
+            server.bind(UnixDomainSocketAddress.of(path), Protocol.CONNECT_BACKLOG);
         }
 
-        /** The first connection that sends the token (others are closed); throws once the listener is closed. */
+        /**
+         * The first connection that sends the token; the listener is closed when it returns.
+         *
+         * @throws IOException once the listener is closed without one
+         */
         SocketChannel accept() throws IOException {
             ServerSocketChannel listening;
             synchronized (this) {
                 listening = server;
             }
-            while (true) {
-                SocketChannel ch = listening.accept();
-                ByteBuffer got = ByteBuffer.allocate(token.length);
+            while (!taken.isDone()) {
+                SocketChannel ch;
                 try {
-                    while (got.hasRemaining() && ch.read(got) >= 0) {
-                        // the child writes the token at once
-                    }
+                    ch = listening.accept();
                 } catch (IOException e) {
-                    got.clear(); // not our child: it went away
+                    if (taken.isDone()) {
+                        break; // closed because a connection was taken
+                    }
+                    throw e;
                 }
-                if (!got.hasRemaining() && MessageDigest.isEqual(got.array(), token)) {
-                    close(); // no other connection from here on
-                    return ch;
+                synchronized (this) {
+                    if (closed) {
+                        closeQuietly(ch);
+                        break;
+                    }
+                    checking.add(ch);
                 }
-                Log.LOG.log(Level.WARNING, "jfork: a connection to {0} without the token was refused", path);
-                ch.close();
+                JforkThreads.io("jfork-connect-back-check", () -> check(ch));
+            }
+            close(); // the winner's check closes it too; whoever is first
+            SocketChannel ch = taken.getNow(null);
+            if (ch == null) {
+                throw new IOException("the listener was closed");
+            }
+            return ch;
+        }
+
+        /** Reads a connection's token: takes it if it is the first with the token, else closes it. */
+        private void check(SocketChannel ch) {
+            ByteBuffer got = ByteBuffer.allocate(token.length);
+            try {
+                while (got.hasRemaining() && ch.read(got) >= 0) {
+                    // the child writes the token at once; a stranger's connection may wait here until close
+                }
+            } catch (IOException e) {
+                got.clear(); // closed by close(), or it went away
+            }
+            boolean ok = !got.hasRemaining() && MessageDigest.isEqual(got.array(), token);
+            synchronized (this) {
+                checking.remove(ch);
+                ok = ok && !closed && taken.complete(ch);
+            }
+            if (ok) {
+                close(); // no other connection from here on; wakes the accept loop
+            } else {
+                if (!got.hasRemaining()) {
+                    Log.LOG.log(Level.WARNING, "jfork: a connection to {0} without the token was refused", path);
+                }
+                closeQuietly(ch);
             }
         }
 
-        /** Closes the listener and removes its socket and directory (once). */
-        synchronized void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                if (server != null) {
-                    server.close();
+        /** Closes the listener and the connections still being checked, and removes what listen() made (once). */
+        void close() {
+            List<SocketChannel> pending;
+            synchronized (this) {
+                if (closed) {
+                    return;
                 }
-                Files.deleteIfExists(Paths.get(path));
-                Files.deleteIfExists(directory.resolve(Protocol.CONNECT_CLIENT_NAME));
-                Files.deleteIfExists(directory);
-            } catch (IOException e) {
-                Log.LOG.log(Level.DEBUG, "jfork: cannot remove {0}: {1}", directory, e);
+                closed = true;
+                pending = new ArrayList<>(checking);
+                checking.clear();
+                if (server != null) {
+                    closeQuietly(server);
+                }
+            }
+            pending.forEach(ConnectBackLauncher::closeQuietly);
+            taken.complete(null); // nothing more is taken
+            if (made) {
+                try {
+                    Files.deleteIfExists(Paths.get(path));
+                    Files.deleteIfExists(directory.resolve(Protocol.CONNECT_CLIENT_NAME));
+                    Files.deleteIfExists(directory);
+                } catch (IOException e) {
+                    Log.LOG.log(Level.DEBUG, "jfork: cannot remove {0}: {1}", directory, e);
+                }
             }
         }
     }

@@ -720,6 +720,13 @@ public final class ProcessLink implements ReplyReader.Replies {
     void neverConnected(String reason) {
         String who = "jfork process " + pidText();
         startFailed(reason, pid.getNow(-1L), endReport(() -> who + " " + reason));
+        // as when a reader sees the end: the forks asked of it meanwhile fail with its end
+        List<ProcessLink> orphans;
+        synchronized (lock) {
+            orphans = stopReporting();
+        }
+        endParking();
+        orphanForks(orphans);
     }
 
     /**

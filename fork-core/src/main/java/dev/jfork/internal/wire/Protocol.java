@@ -94,6 +94,8 @@ public final class Protocol {
     public static final int CONNECT_TOKEN_BYTES = 16;
     /** The name a process started without libc binds its end of the control socket to, beside the parent's listening socket. */
     public static final String CONNECT_CLIENT_NAME = "c";
+    /** The listen backlog of that socket: connections are taken at once, their tokens read on threads of their own. */
+    public static final int CONNECT_BACKLOG = 8;
 
     /** The most descriptors one ARG_FDS frame may carry (SCM_MAX_FD is 253). */
     public static final int MAX_FDS_PER_FRAME = 253;

@@ -1,6 +1,7 @@
 package dev.jfork.internal.parent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -150,5 +151,60 @@ class ConnectBackLauncherTest {
             ch.close();
             assertEquals(ForkExit.exited(0), TestSupport.exitOf(f));
         }
+    }
+
+    @Test
+    void theListenerIsPrivateAndTakesOnlyTheConnectionWithTheToken() throws Exception {
+        ConnectBackLauncher.Listener listener = ConnectBackLauncher.Listener.named();
+        try {
+            listener.listen();
+            Path dir = Paths.get(listener.path).getParent();
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(dir));
+            java.net.UnixDomainSocketAddress address = java.net.UnixDomainSocketAddress.of(listener.path);
+            try (java.nio.channels.SocketChannel silent = java.nio.channels.SocketChannel.open(address);
+                    java.nio.channels.SocketChannel stranger = java.nio.channels.SocketChannel.open(address);
+                    java.nio.channels.SocketChannel child = java.nio.channels.SocketChannel.open(address)) {
+                byte[] wrong = listener.token.clone();
+                wrong[0] ^= 1;
+                stranger.write(java.nio.ByteBuffer.wrap(wrong));
+                child.write(java.nio.ByteBuffer.wrap(listener.token));
+                // the silent connection came first and sends nothing: it holds up nobody
+                try (java.nio.channels.SocketChannel accepted = listener.accept()) {
+                    accepted.write(java.nio.ByteBuffer.wrap(new byte[] {42}));
+                    java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(1);
+                    assertEquals(1, child.read(got));
+                    assertEquals(42, got.get(0));
+                }
+                // the others were closed, unanswered
+                assertEquals(-1, stranger.read(java.nio.ByteBuffer.allocate(1)));
+                assertEquals(-1, silent.read(java.nio.ByteBuffer.allocate(1)));
+            }
+            assertFalse(Files.exists(dir), "the listener's directory is removed once the child connected");
+        } finally {
+            listener.close();
+        }
+    }
+
+    @Test
+    void aProcessThatConnectedBackCanBeForkedFrom() throws Exception {
+        try (Fork template = start(JvmSpec.defaults())) {
+            template.sendArg("from the template");
+            Fork fork = template.fork().sendArg("own");
+            ForkChannel ch = TestSupport.await(fork.run("dev.jfork.ChildFunctions.describe"));
+            assertEquals("pid=" + fork.pid().orElseThrow() + " init=[] args=s:from the template,s:own", TestSupport.readLine(ch));
+            ch.close();
+            assertEquals(ForkExit.exited(0), TestSupport.exitOf(fork));
+        }
+    }
+
+    @Test
+    void forksAskedOfAProcessThatEndsBeforeConnectingFailWithIt() throws Exception {
+        Fork template = start(JvmSpec.defaults());
+        Fork fork = template.fork();
+        template.kill(); // long before its JVM has booted and connected
+        assertEquals(ForkExit.killed(9), TestSupport.exitOf(template));
+        ForkException e = TestSupport.awaitFailure(template.run("dev.jfork.ChildFunctions.describe"));
+        assertTrue(e.getMessage().contains("killed by signal 9"), e.getMessage());
+        TestSupport.awaitFailure(fork.run("dev.jfork.ChildFunctions.describe"));
     }
 }

@@ -1,10 +1,11 @@
-package dev.jfork.internal.child;
+package dev.jfork.internal.os;
 
 import java.io.FileDescriptor;
 import java.lang.reflect.Field;
 
 /**
- * Turns a descriptor number into a {@link FileDescriptor} in a child JVM. The JDK has no public way
+ * Turns a descriptor number into a {@link FileDescriptor} (in a child JVM, and in a parent for the
+ * socket of a process that connected back). The JDK has no public way
  * to do this. jfork writes the private {@code fd} field with {@code sun.misc.Unsafe} (module
  * {@code jdk.unsupported}, usable without JVM options), because the alternative, reflection with
  * {@code --add-opens java.base/java.io=ALL-UNNAMED} on every child's command line, costs each child
