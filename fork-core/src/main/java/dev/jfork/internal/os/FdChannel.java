@@ -1,8 +1,5 @@
 package dev.jfork.internal.os;
 
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -27,9 +24,6 @@ public final class FdChannel extends ChannelBase {
         final int fd;
         /** The JDK channel that owns the socket (it closes it), or null for a raw descriptor this object owns. */
         final SocketChannel jdk;
-        /** For a JDK channel: java.io streams over its descriptor, which an interrupt does not close. */
-        final FileInputStream in;
-        final FileOutputStream out;
         int users;
         boolean closed;
         boolean released;
@@ -37,14 +31,11 @@ public final class FdChannel extends ChannelBase {
         State(int fd, SocketChannel jdk) {
             this.fd = fd;
             this.jdk = jdk;
-            if (jdk == null) {
-                in = null;
-                out = null;
-            } else {
-                FileDescriptor d = FileDescriptors.of(fd);
-                in = new FileInputStream(d);
-                out = new FileOutputStream(d);
-            }
+        }
+
+        /** Whether bytes go through the JDK channel: until libc is bound, after that by the descriptor. */
+        boolean viaJdk() {
+            return jdk != null && !Native.isReady();
         }
 
         synchronized void acquire() throws ClosedChannelException {
@@ -145,10 +136,11 @@ public final class FdChannel extends ChannelBase {
 
     /**
      * A channel over a connected JDK socket channel whose descriptor is {@code fd} (the socket of a
-     * process started without libc, see {@link ProcSockets}). Bytes go through java.io streams over
-     * the descriptor, not through the JDK channel: an interrupted thread would close that (fork-rpc
-     * cancels calls by interrupting). The JDK channel shuts the socket down and closes it. Writes
-     * that must not block are left to the caller's background writer (there is no libc to try one).
+     * process started without libc, see {@link ProcSockets}). Until libc is bound, bytes go through
+     * the JDK channel, with the calling thread's interrupt status set aside for the call (an
+     * interrupted thread's I/O would close the channel: fork-rpc cancels calls by interrupting) and
+     * writes that must not block left to the caller's background writer; from then on through the
+     * descriptor, as for any other channel. The JDK channel shuts the socket down and closes it.
      */
     public static FdChannel of(SocketChannel channel, int fd) {
         return new FdChannel(new State(fd, channel));
@@ -164,8 +156,8 @@ public final class FdChannel extends ChannelBase {
         synchronized (readLock) {
             state.acquire();
             try {
-                if (state.jdk != null) {
-                    return readStream(dst);
+                if (state.viaJdk()) {
+                    return readJdk(dst);
                 }
                 if (dst.isDirect()) {
                     return Native.read(state.fd, dst);
@@ -190,8 +182,8 @@ public final class FdChannel extends ChannelBase {
             state.acquire();
             try {
                 int total = 0;
-                if (state.jdk != null) {
-                    return writeStream(src);
+                if (state.viaJdk()) {
+                    return writeJdk(src);
                 }
                 if (src.isDirect()) {
                     while (src.hasRemaining()) {
@@ -219,36 +211,30 @@ public final class FdChannel extends ChannelBase {
         }
     }
 
-    private int readStream(ByteBuffer dst) throws IOException {
-        if (!dst.hasRemaining()) {
-            return 0;
-        }
-        if (dst.hasArray()) {
-            int n = state.in.read(dst.array(), dst.arrayOffset() + dst.position(), dst.remaining());
-            if (n > 0) {
-                dst.position(dst.position() + n);
+    private int readJdk(ByteBuffer dst) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return state.jdk.read(dst);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-            return n;
         }
-        byte[] tmp = new byte[Math.min(dst.remaining(), BUFFER_SIZE)];
-        int n = state.in.read(tmp);
-        if (n > 0) {
-            dst.put(tmp, 0, n);
-        }
-        return n;
     }
 
-    private int writeStream(ByteBuffer src) throws IOException {
-        int total = src.remaining();
-        if (src.hasArray()) {
-            state.out.write(src.array(), src.arrayOffset() + src.position(), total);
-            src.position(src.limit());
-        } else {
-            byte[] tmp = new byte[total];
-            src.get(tmp);
-            state.out.write(tmp);
+    private int writeJdk(ByteBuffer src) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            int total = 0;
+            while (src.hasRemaining()) {
+                total += state.jdk.write(src);
+            }
+            return total;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        return total;
     }
 
     /** Writes all bytes. */
@@ -261,7 +247,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                if (state.jdk != null) {
+                if (state.viaJdk()) {
                     return 0; // a blocking JDK channel cannot try: the background writer writes it
                 }
                 ByteBuffer direct = src;
@@ -288,7 +274,7 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                return state.jdk == null && FdPassing.send(state.fd, fds, true); // a JDK channel's are sent in the background
+                return !state.viaJdk() && FdPassing.send(state.fd, fds, true); // else sent in the background
             } finally {
                 state.release();
             }

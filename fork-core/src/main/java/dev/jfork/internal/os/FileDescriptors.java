@@ -4,8 +4,8 @@ import java.io.FileDescriptor;
 import java.lang.reflect.Field;
 
 /**
- * Turns a descriptor number into a {@link FileDescriptor} (in a child JVM, and in a parent for the
- * socket of a process that connected back). The JDK has no public way
+ * Turns a descriptor number into a {@link FileDescriptor} in a child JVM (never in the parent: the
+ * user's JVM has no {@code --sun-misc-unsafe-memory-access=allow}, and JDK 24+ would warn). The JDK has no public way
  * to do this. jfork writes the private {@code fd} field with {@code sun.misc.Unsafe} (module
  * {@code jdk.unsupported}, usable without JVM options), because the alternative, reflection with
  * {@code --add-opens java.base/java.io=ALL-UNNAMED} on every child's command line, costs each child
