@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
+import java.util.function.BooleanSupplier;
 
 import dev.jfork.ForkChannel;
 import dev.jfork.internal.concurrent.JforkThreads;
@@ -28,14 +29,18 @@ public final class FdChannel extends ChannelBase {
         boolean closed;
         boolean released;
 
-        State(int fd, SocketChannel jdk) {
+        /** Whether libc is bound ({@link Native#isReady()}; another answer in tests). */
+        private final BooleanSupplier libcReady;
+
+        State(int fd, SocketChannel jdk, BooleanSupplier libcReady) {
             this.fd = fd;
             this.jdk = jdk;
+            this.libcReady = libcReady;
         }
 
         /** Whether bytes go through the JDK channel: until libc is bound, after that by the descriptor. */
         boolean viaJdk() {
-            return jdk != null && !Native.isReady();
+            return jdk != null && !libcReady.getAsBoolean();
         }
 
         synchronized void acquire() throws ClosedChannelException {
@@ -126,7 +131,7 @@ public final class FdChannel extends ChannelBase {
     }
 
     public FdChannel(int fd) {
-        this(new State(fd, null));
+        this(new State(fd, null, Native::isReady));
     }
 
     private FdChannel(State state) {
@@ -143,7 +148,11 @@ public final class FdChannel extends ChannelBase {
      * descriptor, as for any other channel. The JDK channel shuts the socket down and closes it.
      */
     public static FdChannel of(SocketChannel channel, int fd) {
-        return new FdChannel(new State(fd, channel));
+        return of(channel, fd, Native::isReady);
+    }
+
+    static FdChannel of(SocketChannel channel, int fd, BooleanSupplier libcReady) {
+        return new FdChannel(new State(fd, channel, libcReady));
     }
 
     @Override
