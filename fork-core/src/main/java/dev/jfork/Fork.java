@@ -119,7 +119,7 @@ public final class Fork implements AutoCloseable {
         if (provided != null) {
             return provided;
         }
-        Launcher.bindNativeEarly(); // a program's first exec(): the binding overlaps building the command line
+        Launcher.bindNativeEarly(); // where a first process needs libc to start: the binding overlaps the command line
         return exec(JvmSpec.defaults());
     }
 

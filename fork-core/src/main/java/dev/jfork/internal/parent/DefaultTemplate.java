@@ -55,7 +55,7 @@ public final class DefaultTemplate {
                 return spare;
             }
         }
-        Launcher.bindNativeEarly(); // a program's first create(): the binding overlaps building the command line
+        Launcher.bindNativeEarly(); // where a first process needs libc to start: the binding overlaps the command line
         Object event = JforkEvents.handOverBegin();
         ProcessLink fresh = Launcher.exec(JvmSpec.defaults(), LaunchLine.CHILD);
         JforkEvents.handOverEnd(event, 0, fresh.pid().getNow(-1L), JforkEvents.FRESH_JVM);
