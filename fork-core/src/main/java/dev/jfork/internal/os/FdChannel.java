@@ -64,23 +64,32 @@ public final class FdChannel extends ChannelBase {
             }
             closed = true;
             if (users > 0) {
-                shutdown();
+                shutdown(true);
             } else {
                 releaseFd();
             }
         }
 
-        /** Wakes a blocked reader (and tells the peer) without giving the descriptor number up. */
-        private void shutdown() {
+        /**
+         * Shuts down both directions (wakes a blocked reader and tells the peer, without giving the
+         * descriptor number up), or only output: through the JDK channel if there is one (no libc needed).
+         */
+        void shutdown(boolean input) {
             if (jdk == null) {
-                Native.shutdown(fd);
+                if (input) {
+                    Native.shutdown(fd);
+                } else {
+                    Native.shutdownOutput(fd);
+                }
                 return;
             }
             try {
-                jdk.shutdownInput();
+                if (input) {
+                    jdk.shutdownInput();
+                }
                 jdk.shutdownOutput();
             } catch (IOException e) {
-                // not connected any more: nobody to wake
+                // not connected any more: the peer has seen the end already
             }
         }
 
@@ -190,10 +199,10 @@ public final class FdChannel extends ChannelBase {
         synchronized (writeLock) {
             state.acquire();
             try {
-                int total = 0;
                 if (state.viaJdk()) {
                     return writeJdk(src);
                 }
+                int total = 0;
                 if (src.isDirect()) {
                     while (src.hasRemaining()) {
                         total += Native.write(state.fd, src);
@@ -308,15 +317,7 @@ public final class FdChannel extends ChannelBase {
     public void shutdownOutput() {
         synchronized (state) {
             if (!state.closed) {
-                if (state.jdk == null) {
-                    Native.shutdownOutput(state.fd);
-                } else {
-                    try {
-                        state.jdk.shutdownOutput();
-                    } catch (IOException e) {
-                        // not connected any more: the peer has seen the end already
-                    }
-                }
+                state.shutdown(false);
             }
         }
     }
@@ -346,6 +347,4 @@ public final class FdChannel extends ChannelBase {
     public void close() {
         cleanable.clean();
     }
-
-
 }

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Finds the descriptor of a Unix socket bound to a known name, without libc: the kernel's table
@@ -29,18 +31,10 @@ public final class ProcSockets {
         for (String inode : inodesBoundTo(path)) {
             targets.add("socket:[" + inode + "]");
         }
-        String[] names = new File("/proc/self/fd").list();
-        if (names == null) {
-            throw new IOException("cannot list /proc/self/fd (a process started without libc needs /proc)");
-        }
         List<Integer> found = new ArrayList<>();
-        for (String name : names) {
-            try {
-                if (targets.contains(Files.readSymbolicLink(Paths.get("/proc/self/fd", name)).toString())) {
-                    found.add(Integer.parseInt(name));
-                }
-            } catch (IOException | NumberFormatException e) {
-                // closed meanwhile (the listing's own descriptor, say): not the socket
+        for (Map.Entry<Integer, String> socket : socketDescriptors().entrySet()) {
+            if (targets.contains(socket.getValue())) {
+                found.add(socket.getKey());
             }
         }
         if (found.size() != 1) {
@@ -48,6 +42,26 @@ public final class ProcSockets {
                     + " (sockets bound to it: " + targets + ")");
         }
         return found.get(0);
+    }
+
+    /** The socket descriptors open in this process, each with its {@code socket:[inode]}. */
+    public static Map<Integer, String> socketDescriptors() throws IOException {
+        String[] names = new File("/proc/self/fd").list();
+        if (names == null) {
+            throw new IOException("cannot list /proc/self/fd");
+        }
+        Map<Integer, String> sockets = new TreeMap<>();
+        for (String name : names) {
+            try {
+                String target = Files.readSymbolicLink(Paths.get("/proc/self/fd", name)).toString();
+                if (target.startsWith("socket:")) {
+                    sockets.put(Integer.parseInt(name), target);
+                }
+            } catch (IOException | NumberFormatException e) {
+                // closed meanwhile (the listing's own descriptor, say): not a socket of ours
+            }
+        }
+        return sockets;
     }
 
     /**

@@ -47,11 +47,6 @@ import dev.jfork.internal.wire.Protocol;
  * never written again, as the child's lifeline; the JDK reaps the process and reports its exit.
  */
 final class ConnectBackLauncher {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     /** The longest socket path the kernel takes ({@code sun_path} is 108 bytes with its NUL). */
     private static final int MAX_SOCKET_PATH = 107;
     /** The largest exit status the JDK reports for a signal: it reports death by signal N as 128 + N. */

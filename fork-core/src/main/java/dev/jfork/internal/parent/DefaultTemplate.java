@@ -22,11 +22,6 @@ import dev.jfork.internal.wire.LaunchLine;
  * {@code create()} calls finds more spares the next time.
  */
 public final class DefaultTemplate {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     private DefaultTemplate() {}
 
     private static ProcessLink current; // guarded by the class

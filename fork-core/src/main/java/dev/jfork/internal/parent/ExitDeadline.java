@@ -14,11 +14,6 @@ import dev.jfork.internal.concurrent.JforkThreads;
  * template has not handed over yet gets the full time once it has). Armed at most once.
  */
 final class ExitDeadline {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     private final CompletableFuture<Long> pid;
     private final CompletableFuture<ForkExit> exit;
     private final Duration timeout;

@@ -25,11 +25,6 @@ import dev.jfork.internal.wire.WaitStatus;
  * alone instead ({@link ConnectBackLauncher}).
  */
 public final class Launcher {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     private Launcher() {}
 
     /**

@@ -38,11 +38,6 @@ import dev.jfork.internal.wire.Protocol;
  * hands fork exits and failures to another thread, so callbacks never run on (and block) it.
  */
 public final class ProcessLink implements ReplyReader.Replies {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     private enum State { PREPARING, RUN_REQUESTED, HANDED_OVER, CLOSED, DETACHED }
 
     private final JvmSpec spec;

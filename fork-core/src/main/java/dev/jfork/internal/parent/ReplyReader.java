@@ -20,11 +20,6 @@ import dev.jfork.internal.wire.Protocol;
  * fail.
  */
 final class ReplyReader {
-    /** Made on first use: the logging backend costs a cold JVM 25-30 ms, which a first create() need not wait for. */
-    private static final class Log {
-        static final System.Logger LOG = System.getLogger("dev.jfork");
-    }
-
     /** What a process says, as it says it. Called on the reader's thread; none of it may block for long. */
     interface Replies {
         /** FAILED: a command failed; the process exits. */

@@ -16,15 +16,12 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 import dev.jfork.internal.os.Native;
+import dev.jfork.internal.os.ProcSockets;
 
 /**
  * Finds the descriptor of a JDK socket channel without reflection into the JDK (so without
@@ -90,21 +87,11 @@ final class SocketDescriptors {
 
     /** The socket descriptors open in this process. */
     private static List<Integer> sockets() {
-        List<Integer> fds = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
-            for (Path p : dir) {
-                try {
-                    if (Files.readSymbolicLink(p).toString().startsWith("socket:")) {
-                        fds.add(Integer.parseInt(p.getFileName().toString()));
-                    }
-                } catch (IOException | NumberFormatException e) {
-                    // closed while listing (the directory stream's own descriptor, say)
-                }
-            }
+        try {
+            return new ArrayList<>(ProcSockets.socketDescriptors().keySet());
         } catch (IOException e) {
             throw new IllegalStateException("cannot list /proc/self/fd to find a socket's descriptor: " + e, e);
         }
-        return fds;
     }
 
     /** A {@code sockaddr} as Java's channels report addresses. */

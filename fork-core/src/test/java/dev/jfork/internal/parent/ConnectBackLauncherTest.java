@@ -4,12 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -77,7 +85,7 @@ class ConnectBackLauncherTest {
     void passesDescriptorsOverTheSocketItConnectedWith() throws Exception {
         Path file = Files.createTempFile("jfork-connect-back", ".txt");
         try (Fork f = start(JvmSpec.defaults())) {
-            try (java.io.FileOutputStream out = new java.io.FileOutputStream(file.toFile())) {
+            try (FileOutputStream out = new FileOutputStream(file.toFile())) {
                 f.sendFd(out.getFD()).sendArg("7");
             }
             ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.greetFds"));
@@ -128,8 +136,8 @@ class ConnectBackLauncherTest {
     void theChildsStandardInputIsItsLifelineNotItsControlSocket() throws Exception {
         try (Fork f = start(JvmSpec.defaults())) {
             ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.listFds"));
-            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(ch.inputStream(), StandardCharsets.UTF_8));
-            List<String> fds = new java.util.ArrayList<>();
+            BufferedReader in = new BufferedReader(new InputStreamReader(ch.inputStream(), StandardCharsets.UTF_8));
+            List<String> fds = new ArrayList<>();
             for (String l = in.readLine(); l != null && !l.equals("end"); l = in.readLine()) {
                 fds.add(l);
             }
@@ -159,25 +167,25 @@ class ConnectBackLauncherTest {
         try {
             listener.listen();
             Path dir = Paths.get(listener.path).getParent();
-            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(dir));
-            java.net.UnixDomainSocketAddress address = java.net.UnixDomainSocketAddress.of(listener.path);
-            try (java.nio.channels.SocketChannel silent = java.nio.channels.SocketChannel.open(address);
-                    java.nio.channels.SocketChannel stranger = java.nio.channels.SocketChannel.open(address);
-                    java.nio.channels.SocketChannel child = java.nio.channels.SocketChannel.open(address)) {
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(dir));
+            UnixDomainSocketAddress address = UnixDomainSocketAddress.of(listener.path);
+            try (SocketChannel silent = SocketChannel.open(address);
+                    SocketChannel stranger = SocketChannel.open(address);
+                    SocketChannel child = SocketChannel.open(address)) {
                 byte[] wrong = listener.token.clone();
                 wrong[0] ^= 1;
-                stranger.write(java.nio.ByteBuffer.wrap(wrong));
-                child.write(java.nio.ByteBuffer.wrap(listener.token));
+                stranger.write(ByteBuffer.wrap(wrong));
+                child.write(ByteBuffer.wrap(listener.token));
                 // the silent connection came first and sends nothing: it holds up nobody
-                try (java.nio.channels.SocketChannel accepted = listener.accept()) {
-                    accepted.write(java.nio.ByteBuffer.wrap(new byte[] {42}));
-                    java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(1);
+                try (SocketChannel accepted = listener.accept()) {
+                    accepted.write(ByteBuffer.wrap(new byte[] {42}));
+                    ByteBuffer got = ByteBuffer.allocate(1);
                     assertEquals(1, child.read(got));
                     assertEquals(42, got.get(0));
                 }
                 // the others were closed, unanswered
-                assertEquals(-1, stranger.read(java.nio.ByteBuffer.allocate(1)));
-                assertEquals(-1, silent.read(java.nio.ByteBuffer.allocate(1)));
+                assertEquals(-1, stranger.read(ByteBuffer.allocate(1)));
+                assertEquals(-1, silent.read(ByteBuffer.allocate(1)));
             }
             assertFalse(Files.exists(dir), "the listener's directory is removed once the child connected");
         } finally {
