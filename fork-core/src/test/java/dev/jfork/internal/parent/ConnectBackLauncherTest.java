@@ -184,8 +184,8 @@ class ConnectBackLauncherTest {
                     assertEquals(42, got.get(0));
                 }
                 // the others were closed, unanswered
-                assertEquals(-1, stranger.read(ByteBuffer.allocate(1)));
-                assertEquals(-1, silent.read(ByteBuffer.allocate(1)));
+                assertClosedByPeer(stranger);
+                assertClosedByPeer(silent);
             }
             assertFalse(Files.exists(dir), "the listener's directory is removed once the child connected");
         } finally {
@@ -214,5 +214,14 @@ class ConnectBackLauncherTest {
         ForkException e = TestSupport.awaitFailure(template.run("dev.jfork.ChildFunctions.describe"));
         assertTrue(e.getMessage().contains("killed by signal 9"), e.getMessage());
         TestSupport.awaitFailure(fork.run("dev.jfork.ChildFunctions.describe"));
+    }
+
+    /** End of stream, or a reset: the kernel may report a socket closed by its peer either way. */
+    private static void assertClosedByPeer(SocketChannel ch) {
+        try {
+            assertEquals(-1, ch.read(ByteBuffer.allocate(1)));
+        } catch (IOException e) {
+            assertTrue(String.valueOf(e.getMessage()).contains("reset"), e.toString());
+        }
     }
 }
