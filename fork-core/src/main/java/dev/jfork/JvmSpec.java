@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import dev.jfork.internal.os.LauncherArguments;
+
 /**
  * How to start a fresh child JVM with {@link Fork#exec(JvmSpec)}: which {@code java}, class path,
  * JVM options, system properties, environment and working directory, plus jfork's own limits for the
@@ -864,7 +866,11 @@ public final class JvmSpec {
 
         private static List<String> options() {
             List<String> copied = new ArrayList<>();
-            for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            List<String> given = LauncherArguments.ofThisJvm(); // the command line itself: JMX costs a cold program tens of ms
+            if (given == null) {
+                given = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            }
+            for (String option : given) {
                 for (String prefix : COPIED_OPTION_PREFIXES) {
                     // -Djdk.module.* are how the launcher passes -m/-p/--upgrade-module-path on: a child
                     // runs on the class path, where they name modules it does not have

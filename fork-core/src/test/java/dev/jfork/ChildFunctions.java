@@ -92,6 +92,18 @@ public final class ChildFunctions {
         drain(ch);
     }
 
+    /**
+     * Writes one line: the class of this JVM's selector provider, the system property that names
+     * one (as the function sees it), and the last argument of this process's command line (a
+     * connected-back process's launch line ends with the provider its parent named, or "-").
+     */
+    public static void selectorProvider(ForkChannel ch, ForkArgs args) throws IOException {
+        String[] argv = new String(Files.readAllBytes(Paths.get("/proc/self/cmdline")), StandardCharsets.UTF_8).split("\0");
+        writeLine(ch, "provider=" + java.nio.channels.spi.SelectorProvider.provider().getClass().getName() + " property="
+                + System.getProperty("java.nio.channels.spi.SelectorProvider") + " named=" + argv[argv.length - 1]);
+        drain(ch);
+    }
+
     /** Writes "hi #n" into every descriptor argument (n is the last string argument), then reports. */
     public static void greetFds(ForkChannel ch, ForkArgs args) throws IOException {
         String n = "";

@@ -121,6 +121,33 @@ public final class TestSupport {
         return cmd;
     }
 
+    /**
+     * This test JVM's class path as a program would have it: the entries of the manifest-only jar
+     * surefire may start test JVMs with, or of {@code java.class.path}, without empty entries
+     * (surefire's ends with one, which means the working directory).
+     */
+    public static String realClassPath() throws java.io.IOException {
+        String cp = System.getProperty("java.class.path");
+        java.util.List<String> entries = new java.util.ArrayList<>();
+        for (String e : cp.split(java.io.File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                entries.add(e);
+            }
+        }
+        if (entries.size() == 1 && entries.get(0).endsWith(".jar")) {
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entries.get(0))) {
+                String listed = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Class-Path");
+                if (listed != null) {
+                    entries.clear();
+                    for (String url : listed.trim().split(" +")) {
+                        entries.add(java.nio.file.Paths.get(java.net.URI.create(url)).toString());
+                    }
+                }
+            }
+        }
+        return String.join(java.io.File.pathSeparator, entries);
+    }
+
     /** A jar that only has a manifest naming {@code premainClass}: an agent whose classes come from the class path. */
     public static java.nio.file.Path agentJar(java.nio.file.Path dir, String premainClass) throws IOException {
         java.nio.file.Path jar = dir.resolve("agent-" + premainClass + ".jar");

@@ -7,6 +7,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 
 import dev.jfork.internal.os.FileDescriptors;
+import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
 import dev.jfork.internal.wire.Protocol;
@@ -42,7 +43,7 @@ public final class ChildMain {
             return;
         }
         // a process that connects back reads its token from the lifeline pipe: before the owner watch does
-        int control = line.connect() == null ? Protocol.FD_CONTROL : connectOrExit(line.connect());
+        int control = line.connect() == null ? Protocol.FD_CONTROL : connectOrExit(line);
         if (line.lifelineFd() >= 0) {
             watchOwner(line.lifelineFd());
         }
@@ -53,17 +54,39 @@ public final class ChildMain {
         server.serve();
     }
 
-    /** The descriptor of the socket connected back to the parent; exits if it cannot be made, or the parent is gone. */
-    private static int connectOrExit(String path) {
+    /**
+     * The descriptor of the socket connected back to the parent, made on another thread while this
+     * one warms up the command loop; exits if it cannot be made, or the parent is gone.
+     */
+    private static int connectOrExit(LaunchLine line) {
+        ConnectBack.Connecting connecting = ConnectBack.start(line.connect(), line.selector());
+        CommandLoop.warmUp();
         try {
-            return ConnectBack.connect(path);
+            ProcSockets.descriptorBoundTo(line.connect()); // warms the look-up the connecting thread makes next; none here yet
+        } catch (IOException | RuntimeException expected) {
+            // nothing bound to that name in this process
+        }
+        openClassPath();
+        try {
+            return connecting.descriptor();
         } catch (ConnectBack.OwnerGoneException e) {
             Runtime.getRuntime().halt(ExitCodes.OWNER_GONE);
-        } catch (IOException | RuntimeException e) {
-            System.err.println("[jfork] cannot connect to the parent at " + path + ": " + e);
+        } catch (IOException | RuntimeException | Error e) {
+            System.err.println("[jfork] cannot connect to the parent at " + line.connect() + ": " + e);
             System.exit(ExitCodes.PROTOCOL);
         }
         return -1;
+    }
+
+    /**
+     * Opens every jar of the class path, as the class loader does (in class path order, until it
+     * finds a class) when the run function's class is loaded, and the JDK did when it looked for a
+     * selector provider there (which the parent may have spared this process). The run function is
+     * not known yet, and its jar is often one of the last; a cold JVM takes ~1 ms per jar. Done here
+     * it overlaps the connection, not the function's first byte.
+     */
+    private static void openClassPath() {
+        ClassLoader.getSystemClassLoader().getResource("dev/jfork/internal/child/none"); // found nowhere: every jar is looked in
     }
 
     /**

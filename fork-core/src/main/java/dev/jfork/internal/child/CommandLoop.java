@@ -371,9 +371,11 @@ final class CommandLoop implements ParentChannel {
      * took ~0.9 ms for its function's first byte, most of it loading and linking the stream
      * classes. The channels here are over {@code /dev/null}; no user code runs. The class-data
      * archive's training JVM runs this too, so those classes are in the archive. (Opening every
-     * class-path jar as well made each process cost more CPU than it saved latency.)
+     * class-path jar as well made each process cost more CPU than it saved latency.) A process
+     * that connects back runs it while its socket is being made ({@code ChildMain}).
      */
-    private void warmUp() {
+    static void warmUp() {
+        ReceivedArgs args = new ReceivedArgs(); // the target does not read them
         try (FileOutputStream sink = new FileOutputStream("/dev/null"); FileInputStream empty = new FileInputStream("/dev/null")) {
             StreamChannel out = new StreamChannel(-1, sink.getFD());
             StreamChannel in = new StreamChannel(-1, empty.getFD());

@@ -3,10 +3,12 @@ package dev.jfork.internal.child;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.spi.SelectorProvider;
 import java.nio.file.Paths;
 
 import dev.jfork.internal.os.ProcSockets;
@@ -29,6 +31,9 @@ import dev.jfork.internal.wire.Protocol;
 final class ConnectBack {
     private ConnectBack() {}
 
+    /** The JDK's system property that names the selector provider class. */
+    static final String SELECTOR_PROPERTY = "java.nio.channels.spi.SelectorProvider";
+
     private static SocketChannel kept;
     private static int keptFd = -1;
 
@@ -42,16 +47,82 @@ final class ConnectBack {
     }
 
     /**
+     * Starts connecting on a thread of its own ({@link Connecting#descriptor()} for the descriptor), so
+     * that the caller can warm up the command loop meanwhile: the JDK's first Unix socket costs a
+     * cold JVM tens of milliseconds (its class set-up seeds a {@code SecureRandom}), on a path no
+     * class of the command loop is on.
+     *
+     * @param selector the launch line's {@code SELECTOR}: the JDK's own selector provider to use,
+     *                 or null to let the JDK look for one on the class path
+     */
+    static Connecting start(String path, String selector) {
+        Connecting c = new Connecting(path, selector);
+        c.start();
+        return c;
+    }
+
+    /** A connection being made; {@link #descriptor()} waits for it. */
+    static final class Connecting extends Thread {
+        private final String path;
+        private final String selector;
+        private int fd = -1; // written before the thread ends, read after join
+        private Throwable failure;
+
+        private Connecting(String path, String selector) {
+            super("jfork-connect-back");
+            setDaemon(true);
+            this.path = path;
+            this.selector = selector;
+        }
+
+        @Override
+        public void run() {
+            try {
+                fd = connect(path, selector);
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+            }
+        }
+
+        /**
+         * The connected socket's descriptor.
+         *
+         * @throws OwnerGoneException if standard input ended before the token
+         */
+        int descriptor() throws IOException {
+            boolean interrupted = false;
+            while (isAlive()) {
+                try {
+                    join();
+                } catch (InterruptedException e) {
+                    interrupted = true; // nothing in a booting child interrupts main; keep the status anyway
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure instanceof IOException) {
+                throw (IOException) failure;
+            }
+            if (failure instanceof RuntimeException) {
+                throw (RuntimeException) failure;
+            }
+            if (failure instanceof Error) {
+                throw (Error) failure;
+            }
+            return fd;
+        }
+    }
+
+    /**
      * Connects to the parent's listener at {@code path} with the token from standard input, and
      * returns the socket's descriptor number. The channel is opened first, while the parent may
-     * still be making its listener: the JDK's first Unix socket costs a cold JVM tens of
-     * milliseconds (its class set-up seeds a {@code SecureRandom}). The token tells that the
-     * listener (and its directory) exist.
+     * still be making its listener. The token tells that the listener (and its directory) exist.
      *
      * @throws OwnerGoneException if standard input ends before the token
      */
-    static synchronized int connect(String path) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    private static synchronized int connect(String path, String selector) throws IOException {
+        SocketChannel ch = open(selector);
         try {
             byte[] token = readToken(); // the parent sends it once it listens
             // bound to a name of its own in the parent's private directory, so that the kernel's
@@ -70,6 +141,36 @@ final class ConnectBack {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * A Unix socket channel. This is the JVM's first: the JDK settles its selector provider here
+     * for the life of the process, from the system property {@value #SELECTOR_PROPERTY} if set,
+     * else by looking for one on the class path, else its own. With {@code selector} named by the
+     * parent (its class path, the same, declares none) and the property unset, the property is set
+     * to it for the call only: the same provider, without opening every jar.
+     */
+    private static SocketChannel open(String selector) throws IOException {
+        if (selector == null || System.getProperty(SELECTOR_PROPERTY) != null || !isJdkSelectorProvider(selector)) {
+            return SocketChannel.open(StandardProtocolFamily.UNIX);
+        }
+        System.setProperty(SELECTOR_PROPERTY, selector);
+        try {
+            return SocketChannel.open(StandardProtocolFamily.UNIX);
+        } finally {
+            System.clearProperty(SELECTOR_PROPERTY); // the program never sees it
+        }
+    }
+
+    /** Whether this JDK has that public provider class, which the JDK can make from the property (another JDK may not). */
+    private static boolean isJdkSelectorProvider(String name) {
+        try {
+            Class<?> c = Class.forName(name, false, null); // the boot loader: the JDK's own classes only
+            return SelectorProvider.class.isAssignableFrom(c) && Modifier.isPublic(c.getModifiers())
+                    && Modifier.isPublic(c.getConstructor().getModifiers());
+        } catch (ClassNotFoundException | NoSuchMethodException | LinkageError | SecurityException e) {
+            return false;
         }
     }
 

@@ -27,8 +27,10 @@ import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.events.JforkEvents;
+import dev.jfork.internal.os.ChannelStreams;
 import dev.jfork.internal.os.FdChannel;
 import dev.jfork.internal.os.Native;
+import dev.jfork.internal.os.OrderedWriter;
 import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.Protocol;
 
@@ -93,12 +95,12 @@ final class ConnectBackLauncher {
         } catch (IOException | RuntimeException e) {
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
-        ProcessLink link = new ProcessLink(spec, false, null);
-        CompletableFuture<Process> started = new CompletableFuture<>();
+        CompletableFuture<Started> started = new CompletableFuture<>();
         // the listener is made while this thread builds the command line and the child boots (the
         // JDK's first Unix socket costs tens of milliseconds); the child learns of it from the token
-        JforkThreads.io("jfork-connect-back", () -> connect(listener, started, link));
+        JforkThreads.io("jfork-connect-back", () -> connect(listener, started));
         Process process = null;
+        ProcessLink link;
         try {
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
@@ -109,13 +111,16 @@ final class ConnectBackLauncher {
                 pb.directory(spec.workingDirectory().toFile());
             }
             process = pb.start();
+            // everything else while the child boots: only the command line was on its way
+            link = new ProcessLink(spec, false, null);
             OutputStream lifeline = process.getOutputStream();
             link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
             link.started(Math.toIntExact(process.pid()));
+            ProcessLink ended = link;
             process.onExit().whenComplete((p, e) -> {
                 listener.close(); // wakes the accept below if it still waits
                 closeQuietly(lifeline);
-                link.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
+                ended.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
             });
             // libc for the processes after this one (the default template first), once this one no longer boots
             link.settled().thenRun(Native::loadInBackground);
@@ -126,10 +131,13 @@ final class ConnectBackLauncher {
             started.completeExceptionally(e); // the listener is closed and removed
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
-        started.complete(process);
+        started.complete(new Started(process, link));
         JforkEvents.spawnEnd(event, process.pid(), role, spec.java().toString());
         return link;
     }
+
+    /** A process that was started, and its link (made after the start: the child boots meanwhile). */
+    private record Started(Process process, ProcessLink link) {}
 
     /** A wait status as the JDK gives it: 128 + N for death by signal N. */
     static ForkExit exitOf(int status) {
@@ -140,20 +148,21 @@ final class ConnectBackLauncher {
      * Listens, and once the child is started tells it (the token) and waits for its connection:
      * attaches it, or tells the link it will not come.
      */
-    private static void connect(Listener listener, CompletableFuture<Process> started, ProcessLink link) {
+    private static void connect(Listener listener, CompletableFuture<Started> started) {
         IOException notListening = null;
         try {
             listener.listen();
         } catch (IOException e) {
             notListening = e;
         }
-        Process process;
+        Started s;
         try {
-            process = started.join();
+            s = started.join();
         } catch (CompletionException e) {
             listener.close(); // it was not started: the caller reports that
             return;
         }
+        Process process = s.process();
         Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
         try {
             if (notListening != null) {
@@ -162,6 +171,7 @@ final class ConnectBackLauncher {
             OutputStream lifeline = process.getOutputStream();
             lifeline.write(listener.token); // fits the pipe's buffer; nothing follows it
             lifeline.flush();
+            warmUp(listener);
             SocketChannel ch = listener.accept(); // the listener is closed from here on
             int fd;
             try {
@@ -170,16 +180,38 @@ final class ConnectBackLauncher {
                 ch.close();
                 throw e;
             }
-            link.attach(FdChannel.of(ch, fd));
+            s.link().attach(FdChannel.of(ch, fd));
         } catch (IOException | RuntimeException e) {
             if (process.isAlive()) {
                 process.destroyForcibly(); // alive but unreachable: of no use to anyone
-                link.neverConnected("could not be reached: " + e);
+                s.link().neverConnected("could not be reached: " + e);
             } else {
-                link.neverConnected("ended before connecting to this program");
+                s.link().neverConnected("ended before connecting to this program");
             }
         } finally {
             listener.close();
+        }
+    }
+
+    /**
+     * Runs what follows the child's connection once while the child still boots, so that its
+     * first run is not the cold one: the token check and the descriptor lookup (which finds the
+     * listener itself here, the one socket bound to its name so far), and the link's classes.
+     */
+    private static void warmUp(Listener listener) {
+        MessageDigest.isEqual(listener.token, listener.token.clone());
+        try {
+            ProcSockets.descriptorBoundTo(listener.path);
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up: the real lookup reports its own failure
+        }
+        // the classes of the link's channel, reader and writer, made once the child connects
+        for (Class<?> c : new Class<?>[] {FdChannel.class, ChannelStreams.class, ReplyReader.class, OrderedWriter.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // reported where the class is used
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.channels.spi.SelectorProvider;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -41,7 +42,8 @@ public final class JvmCommand {
     /**
      * The full command line: {@code java}, jfork's and the spec's options, the class path and the
      * {@link LaunchLine} ({@code connect}: null, or the listening socket a process started without
-     * libc connects back to).
+     * libc connects back to; such a process is told this JVM's selector provider where it would find
+     * the same, see {@link #jdkSelectorProvider}).
      */
     public static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role, String connect) throws IOException {
         int feature = JavaRuntime.featureVersion(spec.java());
@@ -68,12 +70,29 @@ public final class JvmCommand {
             argv.add("--sun-misc-unsafe-memory-access=allow");
         }
         argv.add("-cp");
-        argv.add(classPath(spec));
+        String classPath = classPath(spec);
+        argv.add(classPath);
         SparePolicy spares = new SparePolicy(spec.spares(), spec.maxSpares(), spec.spareDelay().toMillis(),
                 spec.spareIdleTimeout().toMillis(), spec.spareMemoryBudget());
         argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spares,
-                spec.classDataSharing() ? spec.cacheDirectory().toString() : null, connect).mainAndArgs());
+                spec.classDataSharing() ? spec.cacheDirectory().toString() : null, connect,
+                connect == null ? null : jdkSelectorProvider(classPath)).mainAndArgs());
         return argv;
+    }
+
+    /**
+     * The class of this JVM's selector provider if it is the JDK's own and {@code classPath} is
+     * this JVM's class path: a child there would find no other provider either (the JDK looks on
+     * the class path, opening every jar, which cost a program's first process 25-40 ms), so it may
+     * be told the JDK's. Else null. This JVM's look-up is made once, here or by another jfork thread
+     * that opened a Unix socket first.
+     */
+    static String jdkSelectorProvider(String classPath) {
+        if (!classPath.equals(System.getProperty("java.class.path")) || System.getProperty("java.nio.channels.spi.SelectorProvider") != null) {
+            return null;
+        }
+        Class<?> provider = SelectorProvider.provider().getClass();
+        return provider.getModule() == Object.class.getModule() ? provider.getName() : null;
     }
 
     public static List<String> envp(JvmSpec spec) {

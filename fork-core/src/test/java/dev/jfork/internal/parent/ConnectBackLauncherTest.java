@@ -31,6 +31,7 @@ import dev.jfork.Fork;
 import dev.jfork.ForkChannel;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
+import dev.jfork.FirstCreateProgram;
 import dev.jfork.JvmSpec;
 import dev.jfork.TestSupport;
 import dev.jfork.internal.wire.LaunchLine;
@@ -78,6 +79,51 @@ class ConnectBackLauncherTest {
             assertEquals("pid=" + f.pid().orElseThrow() + " init=[] args=s:a,s:b", line);
             ch.close();
             assertEquals(ForkExit.exited(0), TestSupport.exitOf(f));
+        }
+    }
+
+    @Test
+    void isToldTheJdksSelectorProviderWhereItWouldFindNoOtherAndNeverSeesTheProperty() throws Exception {
+        // a plain program (this test JVM's class path is a manifest-only jar, which children do not share)
+        List<String> cmd = TestSupport.javaCommand(a -> true);
+        cmd.set(cmd.indexOf("-cp") + 1, TestSupport.realClassPath());
+        cmd.add(FirstCreateProgram.class.getName());
+        cmd.add("dev.jfork.ChildFunctions.selectorProvider");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            line = out.readLine();
+        } finally {
+            if (!p.waitFor(TestSupport.DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        String jdk = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
+        // named on its launch line (the look-up on the class path was skipped), gone from its properties
+        assertEquals("provider=" + jdk + " property=null named=" + jdk, line, String.join(" ", cmd));
+        assertEquals(0, p.exitValue());
+    }
+
+    @Test
+    void aClassPathOfItsOwnKeepsTheSelectorProviderItDeclares() throws Exception {
+        Path services = Files.createTempDirectory("jfork-selector");
+        try {
+            Path file = services.resolve("META-INF/services/java.nio.channels.spi.SelectorProvider");
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "dev.jfork.TestSelectorProvider\n");
+            JvmSpec spec = JvmSpec.defaults().toBuilder().addClassPath(services.toString())
+                    .jvmOptions(List.of("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")).build();
+            try (Fork f = start(spec)) {
+                ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.selectorProvider"));
+                // another class path than this JVM's: nothing named, the JDK finds the declared provider
+                assertEquals("provider=dev.jfork.TestSelectorProvider property=null named=-", TestSupport.readLine(ch));
+                ch.close();
+                assertEquals(ForkExit.exited(0), TestSupport.exitOf(f));
+            }
+        } finally {
+            try (Stream<Path> all = Files.walk(services)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         }
     }
 
