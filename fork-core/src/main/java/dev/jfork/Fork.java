@@ -102,8 +102,13 @@ public final class Fork implements AutoCloseable {
      *                       spawned
      */
     public static Fork create() {
+        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders();
         Fork provided = Provided.forkOfTemplate();
-        return provided != null ? provided : of(DefaultTemplate.fork());
+        if (provided != null) {
+            DefaultTemplate.unused(first);
+            return provided;
+        }
+        return of(first != null ? DefaultTemplate.served(first) : DefaultTemplate.fork());
     }
 
     /**
@@ -115,9 +120,14 @@ public final class Fork implements AutoCloseable {
      * @throws ForkException if the JVM cannot be spawned
      */
     public static Fork exec() {
+        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders();
         Fork provided = Provided.forkOfTemplate();
         if (provided != null) {
+            DefaultTemplate.unused(first);
             return provided;
+        }
+        if (first != null) {
+            return of(first);
         }
         Launcher.bindNativeEarly(); // where a first process needs libc to start: the binding overlaps the command line
         return exec(JvmSpec.defaults());
@@ -164,7 +174,17 @@ public final class Fork implements AutoCloseable {
         return provided != null ? provided : Provided.defaultTemplate(DefaultTemplate.get());
     }
 
-    /** The templates of {@link TemplateProvider}s, and the one Fork of the default template. */
+    /** Whether the {@link TemplateProvider}s were looked for (a field here: reading one of {@link Provided} would look). */
+    private static volatile boolean providersLooked;
+
+    /**
+     * The templates of {@link TemplateProvider}s, and the one Fork of the default template.
+     *
+     * <p>The providers are looked for once, on the first {@code create()}, {@code exec()} or
+     * {@code defaultTemplate()}; on the class path that opens every jar (~25 ms in a cold program).
+     * A program's first {@code create()} or {@code exec()} starts its JVM before that (see
+     * {@link DefaultTemplate#firstBeforeProviders()}), so the look-up overlaps the JVM's boot.
+     */
     private static final class Provided {
         private static final List<TemplateProvider> PROVIDERS = load();
         private static Fork defaultFork; // guarded by Provided.class
@@ -174,6 +194,7 @@ public final class Fork implements AutoCloseable {
             for (TemplateProvider p : ServiceLoader.load(TemplateProvider.class, Fork.class.getClassLoader())) {
                 found.add(p);
             }
+            providersLooked = true;
             return found;
         }
 

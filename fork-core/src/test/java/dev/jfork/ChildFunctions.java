@@ -92,15 +92,10 @@ public final class ChildFunctions {
         drain(ch);
     }
 
-    /**
-     * Writes one line: the class of this JVM's selector provider, the system property that names
-     * one (as the function sees it), and the last argument of this process's command line (a
-     * connected-back process's launch line ends with the provider its parent named, or "-").
-     */
+    /** Writes one line: the class of this JVM's selector provider, and the system property that names one (as the function sees it). */
     public static void selectorProvider(ForkChannel ch, ForkArgs args) throws IOException {
-        String[] argv = new String(Files.readAllBytes(Paths.get("/proc/self/cmdline")), StandardCharsets.UTF_8).split("\0");
         writeLine(ch, "provider=" + java.nio.channels.spi.SelectorProvider.provider().getClass().getName() + " property="
-                + System.getProperty("java.nio.channels.spi.SelectorProvider") + " named=" + argv[argv.length - 1]);
+                + System.getProperty("java.nio.channels.spi.SelectorProvider"));
         drain(ch);
     }
 

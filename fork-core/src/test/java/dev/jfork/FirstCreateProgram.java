@@ -3,7 +3,7 @@ package dev.jfork;
 /**
  * A fresh program whose first {@code Fork.create()} (served by a process started with the JDK alone,
  * before libc is bound) runs the function named by its one argument, prints the line that function
- * writes, and exits once the process has.
+ * writes and then the process's exit ({@code child <ForkExit>}), and exits.
  */
 public final class FirstCreateProgram {
     private FirstCreateProgram() {}
@@ -14,7 +14,7 @@ public final class FirstCreateProgram {
             System.out.println(TestSupport.readLine(ch));
             System.out.flush();
             ch.close();
-            TestSupport.exitOf(f);
+            System.out.println("child " + TestSupport.exitOf(f));
         }
         Fork template = Fork.defaultTemplate();
         template.close();

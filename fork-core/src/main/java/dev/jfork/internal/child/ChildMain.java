@@ -59,7 +59,7 @@ public final class ChildMain {
      * one warms up the command loop; exits if it cannot be made, or the parent is gone.
      */
     private static int connectOrExit(LaunchLine line) {
-        ConnectBack.Connecting connecting = ConnectBack.start(line.connect(), line.selector());
+        ConnectBack.Connecting connecting = ConnectBack.start(line.connect());
         CommandLoop.warmUp();
         try {
             ProcSockets.descriptorBoundTo(line.connect()); // warms the look-up the connecting thread makes next; none here yet

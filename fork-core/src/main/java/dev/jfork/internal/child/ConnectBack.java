@@ -9,8 +9,11 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.util.List;
 
+import dev.jfork.internal.os.LauncherArguments;
 import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.Protocol;
 
@@ -51,12 +54,9 @@ final class ConnectBack {
      * that the caller can warm up the command loop meanwhile: the JDK's first Unix socket costs a
      * cold JVM tens of milliseconds (its class set-up seeds a {@code SecureRandom}), on a path no
      * class of the command loop is on.
-     *
-     * @param selector the launch line's {@code SELECTOR}: the JDK's own selector provider to use,
-     *                 or null to let the JDK look for one on the class path
      */
-    static Connecting start(String path, String selector) {
-        Connecting c = new Connecting(path, selector);
+    static Connecting start(String path) {
+        Connecting c = new Connecting(path);
         c.start();
         return c;
     }
@@ -64,21 +64,19 @@ final class ConnectBack {
     /** A connection being made; {@link #descriptor()} waits for it. */
     static final class Connecting extends Thread {
         private final String path;
-        private final String selector;
         private int fd = -1; // written before the thread ends, read after join
         private Throwable failure;
 
-        private Connecting(String path, String selector) {
+        private Connecting(String path) {
             super("jfork-connect-back");
             setDaemon(true);
             this.path = path;
-            this.selector = selector;
         }
 
         @Override
         public void run() {
             try {
-                fd = connect(path, selector);
+                fd = connect(path);
             } catch (IOException | RuntimeException | Error e) {
                 failure = e;
             }
@@ -116,21 +114,21 @@ final class ConnectBack {
 
     /**
      * Connects to the parent's listener at {@code path} with the token from standard input, and
-     * returns the socket's descriptor number. The channel is opened first, while the parent may
-     * still be making its listener. The token tells that the listener (and its directory) exist.
+     * returns the socket's descriptor number. The token tells that the listener (and its
+     * directory) exist; it is there long before this JVM is up, as a rule.
      *
      * @throws OwnerGoneException if standard input ends before the token
      */
-    private static synchronized int connect(String path, String selector) throws IOException {
-        SocketChannel ch = open(selector);
+    private static synchronized int connect(String path) throws IOException {
+        Header header = readHeader();
+        SocketChannel ch = open(header.selector);
         try {
-            byte[] token = readToken(); // the parent sends it once it listens
             // bound to a name of its own in the parent's private directory, so that the kernel's
             // table of Unix sockets tells its inode, and /proc/self/fd which descriptor has that inode
             String own = Paths.get(path).resolveSibling(Protocol.CONNECT_CLIENT_NAME).toString();
             ch.bind(UnixDomainSocketAddress.of(own));
             ch.connect(UnixDomainSocketAddress.of(path));
-            ByteBuffer b = ByteBuffer.wrap(token);
+            ByteBuffer b = ByteBuffer.wrap(header.token);
             while (b.hasRemaining()) {
                 ch.write(b);
             }
@@ -147,12 +145,15 @@ final class ConnectBack {
     /**
      * A Unix socket channel. This is the JVM's first: the JDK settles its selector provider here
      * for the life of the process, from the system property {@value #SELECTOR_PROPERTY} if set,
-     * else by looking for one on the class path, else its own. With {@code selector} named by the
-     * parent (its class path, the same, declares none) and the property unset, the property is set
-     * to it for the call only: the same provider, without opening every jar.
+     * else by looking for one on the class path (opening every jar), else its own. The parent names
+     * the JDK's own class ({@code selector}) where its own look-up, over the same class path, found
+     * none; if this JVM's options cannot add one elsewhere either (see {@link #lookUpIsTheParents})
+     * and the property is unset, the property is set to it for the call only: the same provider,
+     * without the look-up.
      */
-    private static SocketChannel open(String selector) throws IOException {
-        if (selector == null || System.getProperty(SELECTOR_PROPERTY) != null || !isJdkSelectorProvider(selector)) {
+    static SocketChannel open(String selector) throws IOException {
+        if (selector == null || System.getProperty(SELECTOR_PROPERTY) != null || !isJdkSelectorProvider(selector)
+                || !lookUpIsTheParents()) {
             return SocketChannel.open(StandardProtocolFamily.UNIX);
         }
         System.setProperty(SELECTOR_PROPERTY, selector);
@@ -161,6 +162,33 @@ final class ConnectBack {
         } finally {
             System.clearProperty(SELECTOR_PROPERTY); // the program never sees it
         }
+    }
+
+    /**
+     * Options that make a JVM's provider look-up see more than its class path (prefixes): agents
+     * (they may add jars to the search), the boot class path, modules, another system class loader.
+     */
+    private static final String[] WIDER_LOOK_UP = {"-javaagent", "-agentlib", "-agentpath", "-Xbootclasspath", "--module-path",
+        "--upgrade-module-path", "--add-modules", "--patch-module", "-Djava.system.class.loader", "-Djdk.module."};
+
+    /**
+     * Whether this JVM looks for providers where its parent looked: its own command line can be
+     * read with certainty (no option files, no options from the environment) and has no option
+     * that widens the look-up. The class path was compared by the parent.
+     */
+    private static boolean lookUpIsTheParents() {
+        List<String> options = LauncherArguments.ofThisJvm();
+        if (options == null) {
+            return false;
+        }
+        for (String o : options) {
+            for (String wider : WIDER_LOOK_UP) {
+                if (o.startsWith(wider)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Whether this JDK has that public provider class, which the JDK can make from the property (another JDK may not). */
@@ -174,19 +202,39 @@ final class ConnectBack {
         }
     }
 
-    private static byte[] readToken() throws IOException {
+    /** What the parent writes on standard input before the process connects. */
+    private static final class Header {
+        final byte[] token;
+        final String selector; // or null
+
+        Header(byte[] token, String selector) {
+            this.token = token;
+            this.selector = selector;
+        }
+    }
+
+    /** The token, and the selector provider's name ({@code docs/PROTOCOL.md}, "Started without libc"). */
+    private static Header readHeader() throws IOException {
         @SuppressWarnings("resource") // descriptor 0 stays open: it is the lifeline
         FileInputStream in = new FileInputStream(FileDescriptor.in);
-        byte[] token = new byte[Protocol.CONNECT_TOKEN_BYTES];
+        byte[] token = readFully(in, Protocol.CONNECT_TOKEN_BYTES);
+        int length = readFully(in, 1)[0] & 0xff;
+        String selector = length == 0 ? null : new String(readFully(in, length), StandardCharsets.US_ASCII);
+        return new Header(token, selector);
+    }
+
+    /** Exactly n bytes; never reads past them (the pipe carries nothing after the header). */
+    private static byte[] readFully(FileInputStream in, int n) throws IOException {
+        byte[] b = new byte[n];
         int got = 0;
-        while (got < token.length) {
-            int n = in.read(token, got, token.length - got); // never reads past the token: the pipe carries nothing after it
-            if (n < 0) {
+        while (got < n) {
+            int r = in.read(b, got, n - got);
+            if (r < 0) {
                 throw new OwnerGoneException();
             }
-            got += n;
+            got += r;
         }
-        return token;
+        return b;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.jfork.internal.os;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +22,15 @@ public final class JavaRuntime {
     private JavaRuntime() {}
 
     private static final ConcurrentHashMap<Path, Integer> CACHE = new ConcurrentHashMap<>();
+    /** This JVM's {@code java.home/bin/java}, as JvmSpec names it by default. */
+    private static final String OWN_LAUNCHER = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     private static final String RELEASE = "(?m)^JAVA_VERSION=\"(\\d+)(?:[.\"+-])";
     private static final String VERSION_OUTPUT = "version \"(\\d+)(?:[.\"+-])";
 
     public static int featureVersion(Path java) throws IOException {
+        if (java.toString().equals(OWN_LAUNCHER)) {
+            return Runtime.version().feature(); // JvmSpec's default: not even the file system is asked
+        }
         Path real = java.toRealPath();
         if (real.equals(Own.JAVA)) {
             return Runtime.version().feature(); // the common case, on a program's first create(): nothing to read

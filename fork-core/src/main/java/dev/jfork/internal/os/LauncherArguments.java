@@ -17,8 +17,9 @@ import java.util.List;
  * files ({@code @file}, {@code -XX:VMOptionsFile}, {@code -XX:Flags}), none of the environment
  * variables that add options ({@code JDK_JAVA_OPTIONS}, {@code JAVA_TOOL_OPTIONS},
  * {@code _JAVA_OPTIONS}), and the arguments after the options must be exactly the
- * {@code sun.java.command} the launcher recorded. Anything else answers null, and the caller asks
- * JMX. The launcher's own options ({@code -cp} and the other class path forms) are left out as it
+ * {@code sun.java.command} the launcher recorded, and every option one the launcher and the JVM
+ * pass on unchanged (see {@link #PASSED_ON}). Anything else answers null, and the caller asks JMX.
+ * The launcher's own options ({@code -cp} and the other class path forms) are left out as it
  * leaves them out; an option given as two arguments ({@code --add-opens X}) is joined with
  * {@code =}, as the launcher passes it on.
  */
@@ -30,27 +31,40 @@ public final class LauncherArguments {
     /** Options the launcher passes to the JVM as {@code name=value} when given as two arguments. */
     private static final List<String> JVM_WITH_VALUE = List.of("--module-path", "-p", "--upgrade-module-path", "--add-modules",
             "--enable-native-access", "--limit-modules", "--add-exports", "--add-opens", "--add-reads", "--patch-module");
-    /** What the launcher reads a main class, jar or module from: the options end there. */
-    private static final List<String> MAIN_WITH_VALUE = List.of("-jar", "-m", "--module");
+    /**
+     * The options, as one argument, that the launcher and the JVM pass on unchanged (prefixes):
+     * any other (an old spelling the launcher rewrites, such as {@code -verbosegc}, or one it acts
+     * on itself, such as {@code -showversion}) makes the command line not read here.
+     */
+    private static final List<String> PASSED_ON = List.of("-D", "-XX:", "-Xmx", "-Xms", "-Xmn", "-Xss", "-Xlog", "-Xshare:", "-Xint",
+            "-Xmixed", "-Xcomp", "-Xbatch", "-Xrs", "-Xcheck:", "-Xbootclasspath/a:", "-verbose:", "-ea", "-da", "-esa", "-dsa",
+            "-enableassertions", "-disableassertions", "-enablesystemassertions", "-disablesystemassertions", "-agentlib:",
+            "-agentpath:", "-javaagent:", "--add-opens=", "--add-exports=", "--add-reads=", "--add-modules=",
+            "--enable-native-access=", "--enable-preview", "--limit-modules=", "--patch-module=", "--module-path=",
+            "--upgrade-module-path=", "--sun-misc-unsafe-memory-access=");
+    /** System properties the JVM leaves out of its input arguments (prefixes): the launcher's own. */
+    private static final List<String> HIDDEN = List.of("-Dsun.java.command", "-Dsun.java.launcher", "-Djava.class.path");
 
     /** This JVM's input arguments, or null when its command line cannot be read with certainty. */
     public static List<String> ofThisJvm() {
-        for (String variable : new String[] {"JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"}) {
-            String value = System.getenv(variable);
-            if (value != null && !value.isEmpty()) {
+        try {
+            for (String variable : new String[] {"JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS"}) {
+                String value = System.getenv(variable);
+                if (value != null && !value.isEmpty()) {
+                    return null;
+                }
+            }
+            if (!"SUN_STANDARD".equals(System.getProperty("sun.java.launcher"))) {
                 return null;
             }
-        }
-        if (!"SUN_STANDARD".equals(System.getProperty("sun.java.launcher"))) {
-            return null;
-        }
-        byte[] raw;
-        try (FileInputStream in = new FileInputStream("/proc/self/cmdline")) {
-            raw = in.readAllBytes();
+            byte[] raw;
+            try (FileInputStream in = new FileInputStream("/proc/self/cmdline")) {
+                raw = in.readAllBytes();
+            }
+            return parse(split(raw, charset()), System.getProperty("sun.java.command"));
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return parse(split(raw, charset()), System.getProperty("sun.java.command"));
     }
 
     /**
@@ -64,12 +78,11 @@ public final class LauncherArguments {
         String main = null;
         while (i < argv.size()) {
             String a = argv.get(i);
-            if (MAIN_WITH_VALUE.contains(a)) {
+            if (a.equals("-jar")) {
                 if (i + 1 >= argv.size()) {
                     return null;
                 }
-                // -jar's jar and -m's module are where sun.java.command starts
-                i++;
+                i++; // the jar is where sun.java.command starts
                 main = argv.get(i);
                 break;
             }
@@ -77,9 +90,8 @@ public final class LauncherArguments {
                 main = a;
                 break;
             }
-            if (a.startsWith("-XX:VMOptionsFile") || a.startsWith("-XX:Flags") || a.startsWith("--module=")
-                    || a.equals("--source") || a.startsWith("--source=") || a.equals("--disable-@files")) {
-                return null; // options read from elsewhere, or a launch mode this does not follow
+            if (a.startsWith("-XX:VMOptionsFile") || a.startsWith("-XX:Flags")) {
+                return null; // options read from elsewhere
             }
             if (LAUNCHER_WITH_VALUE.contains(a)) {
                 i += 2;
@@ -97,6 +109,9 @@ public final class LauncherArguments {
                 i++;
                 continue;
             }
+            if (!passedOn(a)) {
+                return null; // rewritten, dropped or acted on by the launcher (-m: a module's main; --source: a source file)
+            }
             options.add(a);
             i++;
         }
@@ -110,6 +125,20 @@ public final class LauncherArguments {
         }
         String rest = String.join(" ", argv.subList(i, argv.size()));
         return rest.equals(command) ? options : null;
+    }
+
+    private static boolean passedOn(String option) {
+        for (String hidden : HIDDEN) {
+            if (option.startsWith(hidden)) {
+                return false;
+            }
+        }
+        for (String prefix : PASSED_ON) {
+            if (option.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<String> split(byte[] raw, Charset charset) {

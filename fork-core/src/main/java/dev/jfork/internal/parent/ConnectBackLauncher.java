@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
@@ -95,13 +94,10 @@ final class ConnectBackLauncher {
         } catch (IOException | RuntimeException e) {
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
-        CompletableFuture<Started> started = new CompletableFuture<>();
-        // the listener is made while this thread builds the command line and the child boots (the
-        // JDK's first Unix socket costs tens of milliseconds); the child learns of it from the token
-        JforkThreads.io("jfork-connect-back", () -> connect(listener, started));
         Process process = null;
         ProcessLink link;
         try {
+            // only the command line before the start: the rest (the listener first) is done while the child boots
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             Map<String, String> env = pb.environment();
@@ -111,33 +107,32 @@ final class ConnectBackLauncher {
                 pb.directory(spec.workingDirectory().toFile());
             }
             process = pb.start();
-            // everything else while the child boots: only the command line was on its way
+            Process started = process;
             link = new ProcessLink(spec, false, null);
+            ProcessLink linked = link;
+            // the JDK's first Unix socket costs tens of milliseconds: made on another thread; the
+            // child learns of the listener from the token
+            JforkThreads.io("jfork-connect-back", () -> connect(listener, started, linked, spec));
             OutputStream lifeline = process.getOutputStream();
             link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
             link.started(Math.toIntExact(process.pid()));
-            ProcessLink ended = link;
             process.onExit().whenComplete((p, e) -> {
                 listener.close(); // wakes the accept below if it still waits
                 closeQuietly(lifeline);
-                ended.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
+                linked.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
             });
             // libc for the processes after this one (the default template first), once this one no longer boots
             link.settled().thenRun(Native::loadInBackground);
         } catch (IOException | RuntimeException | Error e) {
             if (process != null) {
-                process.destroyForcibly();
+                process.destroyForcibly(); // the connect thread, if started, sees it end and closes the listener
             }
-            started.completeExceptionally(e); // the listener is closed and removed
+            listener.close();
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
-        started.complete(new Started(process, link));
         JforkEvents.spawnEnd(event, process.pid(), role, spec.java().toString());
         return link;
     }
-
-    /** A process that was started, and its link (made after the start: the child boots meanwhile). */
-    private record Started(Process process, ProcessLink link) {}
 
     /** A wait status as the JDK gives it: 128 + N for death by signal N. */
     static ForkExit exitOf(int status) {
@@ -145,31 +140,15 @@ final class ConnectBackLauncher {
     }
 
     /**
-     * Listens, and once the child is started tells it (the token) and waits for its connection:
-     * attaches it, or tells the link it will not come.
+     * Listens, tells the child (the token, and the selector provider to use) and waits for its
+     * connection: attaches it, or tells the link it will not come.
      */
-    private static void connect(Listener listener, CompletableFuture<Started> started) {
-        IOException notListening = null;
-        try {
-            listener.listen();
-        } catch (IOException e) {
-            notListening = e;
-        }
-        Started s;
-        try {
-            s = started.join();
-        } catch (CompletionException e) {
-            listener.close(); // it was not started: the caller reports that
-            return;
-        }
-        Process process = s.process();
+    private static void connect(Listener listener, Process process, ProcessLink link, JvmSpec spec) {
         Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
         try {
-            if (notListening != null) {
-                throw notListening;
-            }
+            listener.listen();
             OutputStream lifeline = process.getOutputStream();
-            lifeline.write(listener.token); // fits the pipe's buffer; nothing follows it
+            lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(JvmCommand.classPath(spec))));
             lifeline.flush();
             warmUp(listener);
             SocketChannel ch = listener.accept(); // the listener is closed from here on
@@ -180,17 +159,33 @@ final class ConnectBackLauncher {
                 ch.close();
                 throw e;
             }
-            s.link().attach(FdChannel.of(ch, fd));
-        } catch (IOException | RuntimeException e) {
+            link.attach(FdChannel.of(ch, fd));
+        } catch (IOException | RuntimeException | Error e) {
             if (process.isAlive()) {
                 process.destroyForcibly(); // alive but unreachable: of no use to anyone
-                s.link().neverConnected("could not be reached: " + e);
+                link.neverConnected("could not be reached: " + e);
             } else {
-                s.link().neverConnected("ended before connecting to this program");
+                link.neverConnected("ended before connecting to this program");
             }
         } finally {
             listener.close();
         }
+    }
+
+    /**
+     * What the child reads from its standard input before it connects ({@code docs/PROTOCOL.md},
+     * "Started without libc"): the token, then the length (one byte) and ASCII name of the selector
+     * provider class it is to use, or 0 for none. Nothing follows: the pipe is its lifeline.
+     */
+    static byte[] header(byte[] token, String selector) {
+        byte[] name = selector == null ? new byte[0] : selector.getBytes(StandardCharsets.US_ASCII);
+        if (name.length > Protocol.CONNECT_SELECTOR_MAX) {
+            name = new byte[0]; // never a JDK class name; the child looks for a provider itself
+        }
+        byte[] h = Arrays.copyOf(token, token.length + 1 + name.length);
+        h[token.length] = (byte) name.length;
+        System.arraycopy(name, 0, h, token.length + 1, name.length);
+        return h;
     }
 
     /**

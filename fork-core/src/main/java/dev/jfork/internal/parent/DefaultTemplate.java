@@ -6,6 +6,7 @@ import dev.jfork.ForkException;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.events.JforkEvents;
+import dev.jfork.internal.os.Native;
 import dev.jfork.internal.wire.LaunchLine;
 
 /**
@@ -51,9 +52,41 @@ public final class DefaultTemplate {
             }
         }
         Launcher.bindNativeEarly(); // where a first process needs libc to start: the binding overlaps the command line
+        return served(fresh());
+    }
+
+    private static ProcessLink fresh() {
         Object event = JforkEvents.handOverBegin();
         ProcessLink fresh = Launcher.exec(JvmSpec.defaults(), LaunchLine.CHILD);
         JforkEvents.handOverEnd(event, 0, fresh.pid().getNow(-1L), JforkEvents.FRESH_JVM);
+        return fresh;
+    }
+
+    /**
+     * A program's first {@code create()} or {@code exec()}, before the {@code TemplateProvider}s
+     * are looked for (which opens every jar of the class path): the fresh JVM either call would
+     * start now, started with the JDK alone (libc not bound, no template alive), so that the
+     * look-up overlaps its boot. Null where the call would not start one that way. If a
+     * provider's template serves the call after all, the process is {@linkplain #unused killed}
+     * before it ran anything.
+     */
+    public static ProcessLink firstBeforeProviders() {
+        if (Native.isReady() || !ConnectBackLauncher.usable() || alive() != null) {
+            return null;
+        }
+        return fresh();
+    }
+
+    /** A first process not needed after all (a provider's template serves the call); null is ignored. */
+    public static void unused(ProcessLink first) {
+        if (first != null) {
+            first.kill();
+        }
+    }
+
+    /** Serves a {@code create()} with a fresh JVM: counted as demand by the template, or the template is started after it. */
+    public static ProcessLink served(ProcessLink fresh) {
+        ProcessLink template = alive();
         if (template != null) {
             template.demanded();
         } else if (!startLater(fresh)) {

@@ -42,8 +42,7 @@ public final class JvmCommand {
     /**
      * The full command line: {@code java}, jfork's and the spec's options, the class path and the
      * {@link LaunchLine} ({@code connect}: null, or the listening socket a process started without
-     * libc connects back to; such a process is told this JVM's selector provider where it would find
-     * the same, see {@link #jdkSelectorProvider}).
+     * libc connects back to).
      */
     public static List<String> argv(JvmSpec spec, long owner, int lifelineFd, String role, String connect) throws IOException {
         int feature = JavaRuntime.featureVersion(spec.java());
@@ -70,13 +69,11 @@ public final class JvmCommand {
             argv.add("--sun-misc-unsafe-memory-access=allow");
         }
         argv.add("-cp");
-        String classPath = classPath(spec);
-        argv.add(classPath);
+        argv.add(classPath(spec));
         SparePolicy spares = new SparePolicy(spec.spares(), spec.maxSpares(), spec.spareDelay().toMillis(),
                 spec.spareIdleTimeout().toMillis(), spec.spareMemoryBudget());
         argv.addAll(new LaunchLine(owner, lifelineFd, spec.maxFrameSize(), role, spares,
-                spec.classDataSharing() ? spec.cacheDirectory().toString() : null, connect,
-                connect == null ? null : jdkSelectorProvider(classPath)).mainAndArgs());
+                spec.classDataSharing() ? spec.cacheDirectory().toString() : null, connect).mainAndArgs());
         return argv;
     }
 
@@ -103,7 +100,11 @@ public final class JvmCommand {
         return env;
     }
 
-    private static String classPath(JvmSpec spec) {
+    static String classPath(JvmSpec spec) {
+        if (isOwnClassPath(spec.classPath())) {
+            // every jar and directory this JVM loads jfork (and what it needs) from is on it already
+            return String.join(File.pathSeparator, spec.classPath());
+        }
         Set<String> entries = new LinkedHashSet<>(spec.classPath());
         for (Map.Entry<String, String> r : required().entrySet()) {
             if (!entries.contains(r.getValue()) && !provides(spec.classPath(), r.getKey())) {
@@ -111,6 +112,24 @@ public final class JvmCommand {
             }
         }
         return String.join(File.pathSeparator, entries);
+    }
+
+    /**
+     * Whether {@code classPath} is this JVM's own, the one the class loader of jfork searches: then
+     * whatever jfork loads is found on it, and looking (opening jars up to each one's) is not needed.
+     * Not where jfork is loaded by another loader, or this JVM has a module path.
+     */
+    private static boolean isOwnClassPath(List<String> classPath) {
+        if (JvmCommand.class.getClassLoader() != ClassLoader.getSystemClassLoader() || System.getProperty("jdk.module.path") != null) {
+            return false;
+        }
+        List<String> own = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                own.add(e);
+            }
+        }
+        return own.equals(classPath);
     }
 
     /** Resource name to the jar or directory this JVM loads it from. */

@@ -9,7 +9,7 @@ import java.util.List;
  * training JVM) with {@link #toArgs()}, read back by {@code ChildMain} with {@link #parse}.
  *
  * <pre>MAIN_CLASS VERSION OWNER_PID LIFELINE_FD MAX_FRAME ROLE
- *            SPARES MAX_SPARES SPARE_DELAY_MS SPARE_IDLE_MS SPARE_BUDGET ARCHIVE_DIR CONNECT SELECTOR</pre>
+ *            SPARES MAX_SPARES SPARE_DELAY_MS SPARE_IDLE_MS SPARE_BUDGET ARCHIVE_DIR CONNECT</pre>
  *
  * @param owner       pid of the program that owns the whole line of processes
  * @param lifelineFd  descriptor of the owner's lifeline pipe ({@link Protocol#FD_LIFELINE}; 0 for a
@@ -21,24 +21,19 @@ import java.util.List;
  * @param connect     null for a process whose control socket is descriptor {@link Protocol#FD_CONTROL};
  *                    else the path of the parent's listening socket the process connects to
  *                    ({@code docs/PROTOCOL.md}, "Started without libc")
- * @param selector    null, or the class of the JDK's own {@code SelectorProvider}, named by a parent
- *                    whose class path (the same as this process's) declares no other: a process
- *                    that connects back uses it without looking for providers on its class path
- *                    (that look-up opens every jar and cost a first process 25-40 ms)
  */
-public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, SparePolicy spares, String archiveDir, String connect,
-        String selector) {
+public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, SparePolicy spares, String archiveDir, String connect) {
     /** The main class of every jfork JVM. */
     public static final String MAIN_CLASS = "dev.jfork.internal.child.ChildMain";
     /** The one argument that makes {@code ChildMain} exit 0 at once (to check that a JVM starts with an archive). */
     public static final String CHECK = "check";
     public static final String CHILD = "child";
     public static final String TEMPLATE = "template";
-    private static final int COUNT = 13;
+    private static final int COUNT = 12;
 
     /** A process that only loads what it is told (the class-data archive's training JVM): no frame limit, no spares, no archive. */
     public static LaunchLine trainee(long owner) {
-        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, SparePolicy.NONE, null, null, null);
+        return new LaunchLine(owner, Protocol.FD_LIFELINE, Integer.MAX_VALUE, CHILD, SparePolicy.NONE, null, null);
     }
 
     /**
@@ -46,7 +41,7 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
      * descriptor (whatever descriptor it has here) and the control socket at descriptor 0.
      */
     public LaunchLine forForks() {
-        return new LaunchLine(owner, lifelineFd >= 0 ? Protocol.FD_LIFELINE : -1, maxFrame, CHILD, spares, archiveDir, null, null);
+        return new LaunchLine(owner, lifelineFd >= 0 ? Protocol.FD_LIFELINE : -1, maxFrame, CHILD, spares, archiveDir, null);
     }
 
     /** The arguments after the main class. */
@@ -64,7 +59,6 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
         a.add(String.valueOf(spares.budgetBytes()));
         a.add(archiveDir == null ? "-" : archiveDir);
         a.add(connect == null ? "-" : connect);
-        a.add(selector == null ? "-" : selector);
         return a;
     }
 
@@ -96,7 +90,7 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
             SparePolicy spares = new SparePolicy(Integer.parseInt(args[5]), Integer.parseInt(args[6]), Long.parseLong(args[7]),
                     Long.parseLong(args[8]), Long.parseLong(args[9]));
             return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4], spares,
-                    orNull(args[10]), orNull(args[11]), orNull(args[12]));
+                    orNull(args[10]), orNull(args[11]));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed jfork launch line: " + String.join(" ", args));
         }

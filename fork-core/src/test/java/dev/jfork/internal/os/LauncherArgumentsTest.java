@@ -58,6 +58,10 @@ class LauncherArgumentsTest {
         assertNull(LauncherArguments.parse(argv("/opt/app/bin/app", "x"), "Main x"), "a launcher that adds its own options");
         assertNull(LauncherArguments.parse(argv("java", "-Da"), null), "no main class");
         assertNull(LauncherArguments.parse(argv("java", "--add-opens"), "x"), "an option without its value");
+        assertNull(LauncherArguments.parse(argv("java", "-m", "mod/p.Main"), "mod/p.Main"), "a module's main: JMX has -Djdk.module.main");
+        assertNull(LauncherArguments.parse(argv("java", "-verbosegc", "Main"), "Main"), "an old spelling the launcher rewrites");
+        assertNull(LauncherArguments.parse(argv("java", "-showversion", "Main"), "Main"), "an option the launcher acts on itself");
+        assertNull(LauncherArguments.parse(argv("java", "-Dsun.java.launcher.diag=true", "Main"), "Main"), "a property the JVM hides");
     }
 
     @Test
@@ -69,6 +73,7 @@ class LauncherArgumentsTest {
                 List.of("-Da=1", "-ea", "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-modules", "jdk.jfr",
                         "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx100m", "-D" + "b=x y", "-cp", cp),
                 List.of("--class-path=" + cp, "-XX:+UseSerialGC", "-esa", "-da:foo...", "--add-reads", "java.base=ALL-UNNAMED"),
+                List.of("-Xmx64m", "-Xss1m", "-Xlog:disable", "-Xshare:auto", "-Xbootclasspath/a:" + dir, "-cp", cp),
                 List.of("-p", Files.createDirectory(dir.resolve("modules")).toString(), "--add-modules", "java.sql", "-classpath", cp));
         for (List<String> options : lines) {
             assertEquals("same", run(options, Map.of(), "p q", "@r"), "options " + options);
@@ -76,6 +81,8 @@ class LauncherArgumentsTest {
         // options from elsewhere (a file, the environment): not read here, JMX has them
         assertEquals("unread", run(List.of("@" + dir.resolve("opts"), "-cp", cp), Map.of()));
         assertEquals("unread", run(List.of("-cp", cp), Map.of("JDK_JAVA_OPTIONS", "-Dj=1")));
+        // options the launcher or the JVM rewrite or hide: JMX has them otherwise
+        assertEquals("unread", run(List.of("-verbosegc", "-Djava.class.pathology=1", "-cp", cp), Map.of()));
     }
 
     /** Runs main() above with the given JVM options and program arguments; its one line of output. */

@@ -35,6 +35,7 @@ import dev.jfork.FirstCreateProgram;
 import dev.jfork.JvmSpec;
 import dev.jfork.TestSupport;
 import dev.jfork.internal.wire.LaunchLine;
+import dev.jfork.internal.wire.Protocol;
 
 /**
  * Processes started with the JDK alone (a program's first processes, before libc is bound): they
@@ -83,25 +84,22 @@ class ConnectBackLauncherTest {
     }
 
     @Test
-    void isToldTheJdksSelectorProviderWhereItWouldFindNoOtherAndNeverSeesTheProperty() throws Exception {
-        // a plain program (this test JVM's class path is a manifest-only jar, which children do not share)
+    void aProgramsFirstProcessHasTheJdksSelectorProviderAndNeverSeesTheProperty() throws Exception {
+        // a plain program (this test JVM's class path may be a manifest-only jar, which children do not share)
         List<String> cmd = TestSupport.javaCommand(a -> true);
         cmd.set(cmd.indexOf("-cp") + 1, TestSupport.realClassPath());
         cmd.add(FirstCreateProgram.class.getName());
         cmd.add("dev.jfork.ChildFunctions.selectorProvider");
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String line;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            line = out.readLine();
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            assertTrue(p.waitFor(TestSupport.DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the program exits");
+            String jdk = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
+            assertEquals("provider=" + jdk + " property=null\nchild " + ForkExit.exited(0), out, String.join(" ", cmd));
+            assertEquals(0, p.exitValue());
         } finally {
-            if (!p.waitFor(TestSupport.DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-            }
+            p.destroyForcibly();
         }
-        String jdk = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
-        // named on its launch line (the look-up on the class path was skipped), gone from its properties
-        assertEquals("provider=" + jdk + " property=null named=" + jdk, line, String.join(" ", cmd));
-        assertEquals(0, p.exitValue());
     }
 
     @Test
@@ -116,7 +114,7 @@ class ConnectBackLauncherTest {
             try (Fork f = start(spec)) {
                 ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.selectorProvider"));
                 // another class path than this JVM's: nothing named, the JDK finds the declared provider
-                assertEquals("provider=dev.jfork.TestSelectorProvider property=null named=-", TestSupport.readLine(ch));
+                assertEquals("provider=dev.jfork.TestSelectorProvider property=null", TestSupport.readLine(ch));
                 ch.close();
                 assertEquals(ForkExit.exited(0), TestSupport.exitOf(f));
             }
@@ -125,6 +123,18 @@ class ConnectBackLauncherTest {
                 all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    @Test
+    void theHeaderCarriesTheTokenAndTheSelectorNameOrNone() {
+        byte[] token = new byte[Protocol.CONNECT_TOKEN_BYTES];
+        java.util.Arrays.fill(token, (byte) 7);
+        byte[] h = ConnectBackLauncher.header(token, "a.B");
+        assertEquals(token.length + 1 + 3, h.length);
+        assertEquals(3, h[token.length]);
+        assertEquals("a.B", new String(h, token.length + 1, 3, StandardCharsets.US_ASCII));
+        assertEquals(token.length + 1, ConnectBackLauncher.header(token, null).length);
+        assertEquals(0, ConnectBackLauncher.header(token, "x".repeat(256))[token.length], "too long for its length byte: none");
     }
 
     @Test
