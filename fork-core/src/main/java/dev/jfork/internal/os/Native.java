@@ -60,7 +60,7 @@ public final class Native {
     public static final int O_DSYNC = 0x1000;
     public static final int O_SYNC = 0x101000;
     /** Differs by architecture: 0100000 on arm64, 0400000 on x86-64 and the generic ABI. */
-    public static final int O_NOFOLLOW = System.getProperty("os.arch", "").matches("aarch64|arm64|arm.*") ? 0x8000 : 0x20000;
+    public static final int O_NOFOLLOW = isArm(System.getProperty("os.arch", "")) ? 0x8000 : 0x20000;
     public static final int SIGKILL = 9;
 
     /**
@@ -115,6 +115,11 @@ public final class Native {
     }
 
     private Native() {}
+
+    /** Not a regular expression: this class is initialised on a program's first {@code create()}, and java.util.regex costs a cold JVM milliseconds. */
+    private static boolean isArm(String arch) {
+        return arch.equals("aarch64") || arch.startsWith("arm");
+    }
 
     /** Set once {@link Holder} has made the binding. */
     private static volatile boolean ready;

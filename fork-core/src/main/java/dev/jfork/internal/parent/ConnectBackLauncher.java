@@ -96,6 +96,7 @@ final class ConnectBackLauncher {
         }
         Process process = null;
         ProcessLink link;
+        CompletableFuture<ProcessLink> linked = new CompletableFuture<>();
         try {
             // only the command line before the start: the rest (the listener first) is done while the child boots
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
@@ -108,18 +109,18 @@ final class ConnectBackLauncher {
             }
             process = pb.start();
             Process started = process;
-            link = new ProcessLink(spec, false, null);
-            ProcessLink linked = link;
-            // the JDK's first Unix socket costs tens of milliseconds: made on another thread; the
-            // child learns of the listener from the token
+            // the JDK's first Unix socket costs tens of milliseconds: made on another thread, started
+            // first; the child learns of the listener from the token
             JforkThreads.io("jfork-connect-back", () -> connect(listener, started, linked, spec));
+            link = new ProcessLink(spec, false, null);
+            linked.complete(link);
             OutputStream lifeline = process.getOutputStream();
             link.pumpStderr(StderrTail.start(process.getErrorStream(), spec.stderrLines(), spec::stderrSink));
             link.started(Math.toIntExact(process.pid()));
             process.onExit().whenComplete((p, e) -> {
                 listener.close(); // wakes the accept below if it still waits
                 closeQuietly(lifeline);
-                linked.ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
+                linked.join().ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
             });
             // libc for the processes after this one (the default template first), once this one no longer boots
             link.settled().thenRun(Native::loadInBackground);
@@ -127,6 +128,7 @@ final class ConnectBackLauncher {
             if (process != null) {
                 process.destroyForcibly(); // the connect thread, if started, sees it end and closes the listener
             }
+            linked.completeExceptionally(e);
             listener.close();
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
@@ -143,14 +145,16 @@ final class ConnectBackLauncher {
      * Listens, tells the child (the token, and the selector provider to use) and waits for its
      * connection: attaches it, or tells the link it will not come.
      */
-    private static void connect(Listener listener, Process process, ProcessLink link, JvmSpec spec) {
+    private static void connect(Listener listener, Process process, CompletableFuture<ProcessLink> linked, JvmSpec spec) {
         Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
+        ProcessLink link = null;
         try {
             listener.listen();
             OutputStream lifeline = process.getOutputStream();
             lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(JvmCommand.classPath(spec))));
             lifeline.flush();
             warmUp(listener);
+            link = linked.join(); // made by the starting thread meanwhile
             SocketChannel ch = listener.accept(); // the listener is closed from here on
             int fd;
             try {
@@ -161,11 +165,15 @@ final class ConnectBackLauncher {
             }
             link.attach(FdChannel.of(ch, fd));
         } catch (IOException | RuntimeException | Error e) {
-            if (process.isAlive()) {
+            boolean alive = process.isAlive();
+            if (alive) {
                 process.destroyForcibly(); // alive but unreachable: of no use to anyone
-                link.neverConnected("could not be reached: " + e);
-            } else {
-                link.neverConnected("ended before connecting to this program");
+            }
+            if (link == null) {
+                link = linked.exceptionally(x -> null).join(); // null: its start failed, and the caller reports that
+            }
+            if (link != null) {
+                link.neverConnected(alive ? "could not be reached: " + e : "ended before connecting to this program");
             }
         } finally {
             listener.close();
