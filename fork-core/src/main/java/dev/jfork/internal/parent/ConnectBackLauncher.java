@@ -40,10 +40,11 @@ import dev.jfork.internal.wire.Protocol;
  * without libc").
  *
  * <p>{@link ProcessBuilder} starts the child with a pipe as standard input, this program's
- * standard output, and a pipe for standard error. There is no socketpair: while the command line
- * is built and the child boots, this program listens on a Unix socket in a new directory only its
- * user can enter (mode 0700), then writes a one-time token into the child's standard input, and
- * takes the one connection that sends the token back. The listener and its directory are gone as
+ * standard output, and a pipe for standard error. There is no socketpair: only the command line is
+ * made before the start; while the child boots, this program listens on a Unix socket in a new
+ * directory only its user can enter (mode 0700), then writes a one-time token (and the selector
+ * provider the child is to use, see {@link #header}) into the child's standard input, and takes the
+ * one connection that sends the token back. The listener and its directory are gone as
  * soon as that connection is made, or the process ended. The standard input pipe stays open,
  * never written again, as the child's lifeline; the JDK reaps the process and reports its exit.
  */
