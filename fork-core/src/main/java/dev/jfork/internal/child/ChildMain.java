@@ -60,6 +60,7 @@ public final class ChildMain {
      */
     private static int connectOrExit(LaunchLine line) {
         ConnectBack.Connecting connecting = ConnectBack.start(line.connect());
+        ConnectBack.prepareSecurity(); // meanwhile: what the JDK's first Unix socket needs first, on this thread
         CommandLoop.warmUp();
         try {
             ProcSockets.descriptorBoundTo(line.connect()); // warms the look-up the connecting thread makes next; none here yet

@@ -11,6 +11,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.List;
 
 import dev.jfork.internal.os.LauncherArguments;
@@ -189,6 +191,21 @@ final class ConnectBack {
             }
         }
         return true;
+    }
+
+    /**
+     * Sets up the JDK's security providers, as the JDK's Unix sockets do when their class is first
+     * used (they seed a {@code SecureRandom} to name sockets; 15-20 ms in a cold JVM): called on the
+     * main thread while {@link Connecting} opens the channel, so that this part of the socket's set-up
+     * runs beside the rest of it (the selector provider, the first lambda) rather than after. The
+     * same algorithm as the JDK asks for, so nothing is set up that the socket would not.
+     */
+    static void prepareSecurity() {
+        try {
+            SecureRandom.getInstance("NativePRNGNonBlocking");
+        } catch (NoSuchAlgorithmException | RuntimeException e) {
+            // the socket's own set-up falls back as the JDK does
+        }
     }
 
     /** Whether this JDK has that public provider class, which the JDK can make from the property (another JDK may not). */

@@ -73,7 +73,7 @@ public final class Native {
         static final NativeBackend BACKEND = made();
 
         static {
-            ready = true;
+            LibcBound.set();
         }
 
         private static NativeBackend made() {
@@ -121,16 +121,13 @@ public final class Native {
         return arch.equals("aarch64") || arch.startsWith("arm");
     }
 
-    /** Set once {@link Holder} has made the binding. */
-    private static volatile boolean ready;
-
     /**
      * Whether the binding is made (here or in the background), so a call here does not wait for
-     * it: a program that has not bound libc yet starts its first processes without it.
+     * it: a program that has not bound libc yet starts its first processes without it. (Where this
+     * class is not loaded yet, {@link LibcBound#now()} answers without loading it.)
      */
     public static boolean isReady() {
-        CompletableFuture<NativeBackend> f = early;
-        return ready || f != null && f != MADE_HERE && f.isDone() && !f.isCompletedExceptionally();
+        return LibcBound.now();
     }
 
     static NativeBackend libc() {
@@ -176,6 +173,7 @@ public final class Native {
                     f.completeExceptionally(e);
                     return;
                 }
+                LibcBound.set(); // before the future: whoever sees it set and asks Holder waits for the future
                 f.complete(b);
                 try {
                     b.bindSpawning(); // a caller that gets there first waits for the group it needs, not for all

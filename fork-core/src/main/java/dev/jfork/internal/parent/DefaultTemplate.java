@@ -6,7 +6,7 @@ import dev.jfork.ForkException;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.concurrent.JforkThreads;
 import dev.jfork.internal.events.JforkEvents;
-import dev.jfork.internal.os.Native;
+import dev.jfork.internal.os.LibcBound;
 import dev.jfork.internal.wire.LaunchLine;
 
 /**
@@ -71,7 +71,7 @@ public final class DefaultTemplate {
      * before it ran anything.
      */
     public static ProcessLink firstBeforeProviders() {
-        if (Native.isReady() || !ConnectBackLauncher.usable() || alive() != null) {
+        if (LibcBound.now() || !ConnectBackLauncher.usable() || alive() != null) {
             return null;
         }
         return fresh();

@@ -8,6 +8,7 @@ import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.events.JforkEvents;
+import dev.jfork.internal.os.LibcBound;
 import dev.jfork.internal.os.Lifeline;
 import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.Reaper;
@@ -34,7 +35,7 @@ public final class Launcher {
      * @throws ForkException if it cannot be spawned
      */
     public static ProcessLink exec(JvmSpec spec, String role) {
-        if (LaunchLine.CHILD.equals(role) && !Native.isReady() && ConnectBackLauncher.usable()) {
+        if (LaunchLine.CHILD.equals(role) && !LibcBound.now() && ConnectBackLauncher.usable()) {
             return ConnectBackLauncher.exec(spec, role); // binding libc would take longer than the JVM takes to boot
         }
         Object event = JforkEvents.spawnBegin();
