@@ -18,8 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>An archive counts as used when it was built, found by a template (which sets its modification
  * time) or mapped by a JVM (which updates its access time, at least daily on {@code relatime}
  * mounts). Archives, and partial files of interrupted builds, unused for longer than the maximum
- * age are deleted, at most once per directory and parent JVM, when the parent starts its first
- * process that may use the directory. Deleting an archive that a JVM still maps is harmless on
+ * age are deleted, and partial files of a build whose process is gone at once, at most once per
+ * directory and parent JVM, when the parent starts its first process that may use the directory. Deleting an archive that a JVM still maps is harmless on
  * Linux (the mapping keeps the file's data); a JVM started later with it builds it again.
  */
 public final class ArchiveCachePruner {
@@ -28,7 +28,31 @@ public final class ArchiveCachePruner {
 
     private ArchiveCachePruner() {}
 
-    /** Deletes archives in {@code directory} unused for longer than {@code maxAge}, once per directory. */
+    /**
+     * Whether {@code name} is a partial file of a build ({@code <archive>.<pid>.tmp}, and the
+     * {@code .config} or {@code .classlist} the JVMs write beside it) whose process is gone: a
+     * template that exits while it builds (closed, or its owner died: it halts) leaves them, 10 MB
+     * and more each. A pid that is alive again (reused) keeps the file until the maximum age.
+     */
+    static boolean isAbandoned(String name) {
+        int tmp = name.indexOf(".tmp");
+        int dot = tmp < 0 ? -1 : name.lastIndexOf('.', tmp - 1);
+        if (dot < 0) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(name.substring(dot + 1, tmp));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        return pid > 0 && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+    }
+
+    /**
+     * Deletes archives in {@code directory} unused for longer than {@code maxAge}, and partial files
+     * of builds whose process is gone, once per directory.
+     */
     public static void pruneOnce(Path directory, Duration maxAge) {
         if (!PRUNED.add(directory)) {
             return;
@@ -43,7 +67,10 @@ public final class ArchiveCachePruner {
                 try {
                     BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                     FileTime used = a.lastModifiedTime().compareTo(a.lastAccessTime()) > 0 ? a.lastModifiedTime() : a.lastAccessTime();
-                    if (a.isRegularFile() && used.compareTo(limit) < 0) {
+                    if (a.isRegularFile() && isAbandoned(name)) {
+                        Files.deleteIfExists(f);
+                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted {0}, left by a build whose process is gone", f);
+                    } else if (a.isRegularFile() && used.compareTo(limit) < 0) {
                         Files.deleteIfExists(f);
                         LOG.log(System.Logger.Level.DEBUG, "jfork: deleted the class-data archive {0}, unused since {1}", f, used);
                     }
