@@ -32,6 +32,7 @@ import dev.jfork.ForkChannel;
 import dev.jfork.ForkException;
 import dev.jfork.ForkExit;
 import dev.jfork.FirstCreateProgram;
+import dev.jfork.ProviderFirstProgram;
 import dev.jfork.JvmSpec;
 import dev.jfork.TestSupport;
 import dev.jfork.internal.wire.LaunchLine;
@@ -83,32 +84,63 @@ class ConnectBackLauncherTest {
         }
     }
 
-    @Test
-    void aProgramsFirstProcessHasTheJdksSelectorProviderAndNeverSeesTheProperty() throws Exception {
-        // a plain program (this test JVM's class path may be a manifest-only jar, which children do not share)
+    /** A directory declaring {@code provider} as the one {@code service} on a class path, removed by the caller. */
+    private static Path services(String service, String provider) throws IOException {
+        Path dir = Files.createTempDirectory("jfork-services");
+        Path file = dir.resolve("META-INF/services/" + service);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, provider + "\n");
+        return dir;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+        }
+    }
+
+    /**
+     * Runs {@code main} as a plain program on this test JVM's class path (plus {@code extra}; the
+     * test JVM's own may be a manifest-only jar, which children do not share): its output, once it
+     * exited 0.
+     */
+    private static String runProgram(Class<?> main, String extra, String... args) throws Exception {
         List<String> cmd = TestSupport.javaCommand(a -> true);
-        cmd.set(cmd.indexOf("-cp") + 1, TestSupport.realClassPath());
-        cmd.add(FirstCreateProgram.class.getName());
-        cmd.add("dev.jfork.ChildFunctions.selectorProvider");
+        cmd.set(cmd.indexOf("-cp") + 1, TestSupport.realClassPath() + (extra == null ? "" : File.pathSeparator + extra));
+        cmd.add(main.getName());
+        cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             assertTrue(p.waitFor(TestSupport.DEADLINE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS), "the program exits");
-            String jdk = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
-            assertEquals("provider=" + jdk + " property=null\nchild " + ForkExit.exited(0), out, String.join(" ", cmd));
-            assertEquals(0, p.exitValue());
+            assertEquals(0, p.exitValue(), out);
+            return out;
         } finally {
             p.destroyForcibly();
         }
     }
 
     @Test
-    void aClassPathOfItsOwnKeepsTheSelectorProviderItDeclares() throws Exception {
-        Path services = Files.createTempDirectory("jfork-selector");
+    void aProgramsFirstProcessHasTheJdksSelectorProviderAndNeverSeesTheProperty() throws Exception {
+        String out = runProgram(FirstCreateProgram.class, null, "dev.jfork.ChildFunctions.selectorProvider");
+        String jdk = java.nio.channels.spi.SelectorProvider.provider().getClass().getName();
+        assertEquals("provider=" + jdk + " property=null\nchild " + ForkExit.exited(0), out);
+    }
+
+    @Test
+    void aFirstProcessStartedBeforeTheProvidersAreAskedIsKilledWhenAProviderServesTheCall() throws Exception {
+        Path services = services("dev.jfork.spi.TemplateProvider", "dev.jfork.ExecTemplateProvider");
         try {
-            Path file = services.resolve("META-INF/services/java.nio.channels.spi.SelectorProvider");
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, "dev.jfork.TestSelectorProvider\n");
+            assertEquals("ran true forked-by-template true only-child true", runProgram(ProviderFirstProgram.class, services.toString()));
+        } finally {
+            delete(services);
+        }
+    }
+
+    @Test
+    void aClassPathOfItsOwnKeepsTheSelectorProviderItDeclares() throws Exception {
+        Path services = services("java.nio.channels.spi.SelectorProvider", "dev.jfork.TestSelectorProvider");
+        try {
             JvmSpec spec = JvmSpec.defaults().toBuilder().addClassPath(services.toString())
                     .jvmOptions(List.of("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED")).build();
             try (Fork f = start(spec)) {
@@ -119,9 +151,7 @@ class ConnectBackLauncherTest {
                 assertEquals(ForkExit.exited(0), TestSupport.exitOf(f));
             }
         } finally {
-            try (Stream<Path> all = Files.walk(services)) {
-                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            delete(services);
         }
     }
 
