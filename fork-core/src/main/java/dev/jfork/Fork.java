@@ -102,7 +102,7 @@ public final class Fork implements AutoCloseable {
      *                       spawned
      */
     public static Fork create() {
-        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders();
+        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders(true);
         Fork provided = Provided.forkOfTemplate();
         if (provided != null) {
             DefaultTemplate.unused(first);
@@ -120,7 +120,7 @@ public final class Fork implements AutoCloseable {
      * @throws ForkException if the JVM cannot be spawned
      */
     public static Fork exec() {
-        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders();
+        ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders(false);
         Fork provided = Provided.forkOfTemplate();
         if (provided != null) {
             DefaultTemplate.unused(first);
@@ -183,7 +183,7 @@ public final class Fork implements AutoCloseable {
      * <p>The providers are looked for once, on the first {@code create()}, {@code exec()} or
      * {@code defaultTemplate()}; on the class path that opens every jar (~25 ms in a cold program).
      * A program's first {@code create()} or {@code exec()} starts its JVM before that (see
-     * {@link DefaultTemplate#firstBeforeProviders()}), so the look-up overlaps the JVM's boot.
+     * {@link DefaultTemplate#firstBeforeProviders(boolean)}), so the look-up overlaps the JVM's boot.
      */
     private static final class Provided {
         private static final List<TemplateProvider> PROVIDERS = load();

@@ -69,12 +69,18 @@ public final class DefaultTemplate {
      * look-up overlaps its boot. Null where the call would not start one that way. If a
      * provider's template serves the call after all, the process is {@linkplain #unused killed}
      * before it ran anything.
+     *
+     * @param forCreate whether {@code create()} asks (it records the hand-over of a fresh JVM), or {@code exec()}
      */
-    public static ProcessLink firstBeforeProviders() {
+    public static ProcessLink firstBeforeProviders(boolean forCreate) {
         if (LibcBound.now() || !ConnectBackLauncher.usable() || alive() != null) {
             return null;
         }
-        return fresh();
+        try {
+            return forCreate ? fresh() : Launcher.exec(JvmSpec.defaults(), LaunchLine.CHILD);
+        } catch (ForkException e) {
+            return null; // a provider may serve the call; if none does, the usual path starts the JVM and reports the failure
+        }
     }
 
     /** A first process not needed after all (a provider's template serves the call); null is ignored. */
