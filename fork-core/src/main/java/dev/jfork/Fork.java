@@ -103,9 +103,8 @@ public final class Fork implements AutoCloseable {
      */
     public static Fork create() {
         ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders(true);
-        Fork provided = Provided.forkOfTemplate();
+        Fork provided = providedInsteadOf(first);
         if (provided != null) {
-            DefaultTemplate.unused(first);
             return provided;
         }
         return of(first != null ? DefaultTemplate.served(first) : DefaultTemplate.fork());
@@ -121,9 +120,8 @@ public final class Fork implements AutoCloseable {
      */
     public static Fork exec() {
         ProcessLink first = providersLooked ? null : DefaultTemplate.firstBeforeProviders(false);
-        Fork provided = Provided.forkOfTemplate();
+        Fork provided = providedInsteadOf(first);
         if (provided != null) {
-            DefaultTemplate.unused(first);
             return provided;
         }
         if (first != null) {
@@ -172,6 +170,15 @@ public final class Fork implements AutoCloseable {
     public static Fork defaultTemplate() {
         Fork provided = Provided.template();
         return provided != null ? provided : Provided.defaultTemplate(DefaultTemplate.get());
+    }
+
+    /** A fork of a provider's template, or null; a {@code first} process started before the providers were asked (or null) is not needed then. */
+    private static Fork providedInsteadOf(ProcessLink first) {
+        Fork provided = Provided.forkOfTemplate();
+        if (provided != null) {
+            DefaultTemplate.unused(first);
+        }
+        return provided;
     }
 
     /** Whether the {@link TemplateProvider}s were looked for (a field here: reading one of {@link Provided} would look). */

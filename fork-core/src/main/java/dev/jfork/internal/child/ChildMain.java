@@ -7,7 +7,6 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 
 import dev.jfork.internal.os.FileDescriptors;
-import dev.jfork.internal.os.ProcSockets;
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
 import dev.jfork.internal.wire.Protocol;
@@ -62,11 +61,6 @@ public final class ChildMain {
         ConnectBack.Connecting connecting = ConnectBack.start(line.connect());
         ConnectBack.prepareSecurity(); // meanwhile: what the JDK's first Unix socket needs first, on this thread
         CommandLoop.warmUp();
-        try {
-            ProcSockets.descriptorBoundTo(line.connect()); // warms the look-up the connecting thread makes next; none here yet
-        } catch (IOException | RuntimeException expected) {
-            // nothing bound to that name in this process
-        }
         openClassPath();
         try {
             return connecting.descriptor();

@@ -104,11 +104,11 @@ final class ConnectBack {
             if (failure instanceof IOException) {
                 throw (IOException) failure;
             }
-            if (failure instanceof RuntimeException) {
-                throw (RuntimeException) failure;
-            }
             if (failure instanceof Error) {
                 throw (Error) failure;
+            }
+            if (failure != null) {
+                throw (RuntimeException) failure; // run() catches nothing else
             }
             return fd;
         }

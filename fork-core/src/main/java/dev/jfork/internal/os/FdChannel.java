@@ -29,7 +29,7 @@ public final class FdChannel extends ChannelBase {
         boolean closed;
         boolean released;
 
-        /** Whether libc is bound ({@link Native#isReady()}; another answer in tests). */
+        /** Whether libc is bound ({@link LibcBound#now()}; another answer in tests). */
         private final BooleanSupplier libcReady;
 
         State(int fd, SocketChannel jdk, BooleanSupplier libcReady) {
@@ -140,7 +140,7 @@ public final class FdChannel extends ChannelBase {
     }
 
     public FdChannel(int fd) {
-        this(new State(fd, null, Native::isReady));
+        this(new State(fd, null, LibcBound::now));
     }
 
     private FdChannel(State state) {
@@ -157,7 +157,7 @@ public final class FdChannel extends ChannelBase {
      * descriptor, as for any other channel. The JDK channel shuts the socket down and closes it.
      */
     public static FdChannel of(SocketChannel channel, int fd) {
-        return of(channel, fd, Native::isReady);
+        return of(channel, fd, LibcBound::now);
     }
 
     static FdChannel of(SocketChannel channel, int fd, BooleanSupplier libcReady) {

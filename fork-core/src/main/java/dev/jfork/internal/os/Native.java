@@ -121,15 +121,6 @@ public final class Native {
         return arch.equals("aarch64") || arch.startsWith("arm");
     }
 
-    /**
-     * Whether the binding is made (here or in the background), so a call here does not wait for
-     * it: a program that has not bound libc yet starts its first processes without it. (Where this
-     * class is not loaded yet, {@link LibcBound#now()} answers without loading it.)
-     */
-    public static boolean isReady() {
-        return LibcBound.now();
-    }
-
     static NativeBackend libc() {
         return Holder.BACKEND;
     }

@@ -152,7 +152,7 @@ final class ConnectBackLauncher {
         try {
             listener.listen();
             OutputStream lifeline = process.getOutputStream();
-            lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(JvmCommand.classPath(spec))));
+            lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(spec)));
             lifeline.flush();
             warmUp(listener);
             link = linked.join(); // made by the starting thread meanwhile

@@ -78,14 +78,14 @@ public final class JvmCommand {
     }
 
     /**
-     * The class of this JVM's selector provider if it is the JDK's own and {@code classPath} is
-     * this JVM's class path: a child there would find no other provider either (the JDK looks on
-     * the class path, opening every jar, which cost a program's first process 25-40 ms), so it may
-     * be told the JDK's. Else null. This JVM's look-up is made once, here or by another jfork thread
-     * that opened a Unix socket first.
+     * The class of this JVM's selector provider if it is the JDK's own and a child of {@code spec}
+     * runs on this JVM's class path ({@link #isOwnClassPath}): its look-up would find no other
+     * provider either (the JDK looks on the class path, opening every jar, which cost a program's
+     * first process 25-40 ms), so it may be told the JDK's. Else null. This JVM's look-up is made
+     * once, here or by another jfork thread that opened a Unix socket first.
      */
-    static String jdkSelectorProvider(String classPath) {
-        if (!classPath.equals(System.getProperty("java.class.path")) || System.getProperty("java.nio.channels.spi.SelectorProvider") != null) {
+    static String jdkSelectorProvider(JvmSpec spec) {
+        if (!isOwnClassPath(spec.classPath()) || System.getProperty("java.nio.channels.spi.SelectorProvider") != null) {
             return null;
         }
         Class<?> provider = SelectorProvider.provider().getClass();
@@ -100,7 +100,7 @@ public final class JvmCommand {
         return env;
     }
 
-    static String classPath(JvmSpec spec) {
+    private static String classPath(JvmSpec spec) {
         if (isOwnClassPath(spec.classPath())) {
             // every jar and directory this JVM loads jfork (and what it needs) from is on it already
             return String.join(File.pathSeparator, spec.classPath());

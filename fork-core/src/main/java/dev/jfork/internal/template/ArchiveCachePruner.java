@@ -19,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * time) or mapped by a JVM (which updates its access time, at least daily on {@code relatime}
  * mounts). Archives, and partial files of interrupted builds, unused for longer than the maximum
  * age are deleted, and partial files of a build whose process is gone at once, at most once per
- * directory and parent JVM, when the parent starts its first process that may use the directory. Deleting an archive that a JVM still maps is harmless on
- * Linux (the mapping keeps the file's data); a JVM started later with it builds it again.
+ * directory and parent JVM, when the parent starts its first process that may use the directory.
+ * Deleting an archive that a JVM still maps is harmless on Linux (the mapping keeps the file's data); a JVM started later with it builds it again.
  */
 public final class ArchiveCachePruner {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
@@ -28,8 +28,13 @@ public final class ArchiveCachePruner {
 
     private ArchiveCachePruner() {}
 
+    /** The partial file this process builds {@code archive} in ({@code <archive>.<pid>.tmp}, see {@link #isAbandoned}). */
+    static String partialName(String archive) {
+        return archive + "." + ProcessHandle.current().pid() + ".tmp";
+    }
+
     /**
-     * Whether {@code name} is a partial file of a build ({@code <archive>.<pid>.tmp}, and the
+     * Whether {@code name} is a partial file of a build ({@link #partialName}, and the
      * {@code .config} or {@code .classlist} the JVMs write beside it) whose process is gone: a
      * template that exits while it builds (closed, or its owner died: it halts) leaves them, 10 MB
      * and more each. A pid that is alive again (reused) keeps the file until the maximum age.
@@ -67,12 +72,9 @@ public final class ArchiveCachePruner {
                 try {
                     BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
                     FileTime used = a.lastModifiedTime().compareTo(a.lastAccessTime()) > 0 ? a.lastModifiedTime() : a.lastAccessTime();
-                    if (a.isRegularFile() && isAbandoned(name)) {
+                    if (a.isRegularFile() && (isAbandoned(name) || used.compareTo(limit) < 0)) {
                         Files.deleteIfExists(f);
-                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted {0}, left by a build whose process is gone", f);
-                    } else if (a.isRegularFile() && used.compareTo(limit) < 0) {
-                        Files.deleteIfExists(f);
-                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted the class-data archive {0}, unused since {1}", f, used);
+                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted {0} (left by a build that is gone, or unused since {1})", f, used);
                     }
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.DEBUG, "jfork: cannot prune " + f + ": " + e);

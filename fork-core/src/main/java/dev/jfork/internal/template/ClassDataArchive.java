@@ -137,7 +137,7 @@ final class ClassDataArchive {
                     + problem + "); building it again");
             Files.deleteIfExists(archive);
         }
-        Path partial = directory.resolve(archive.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path partial = directory.resolve(ArchiveCachePruner.partialName(archive.getFileName().toString()));
         try {
             train(partial, required);
             try {

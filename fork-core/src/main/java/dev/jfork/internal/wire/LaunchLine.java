@@ -90,13 +90,9 @@ public record LaunchLine(long owner, int lifelineFd, int maxFrame, String role, 
             SparePolicy spares = new SparePolicy(Integer.parseInt(args[5]), Integer.parseInt(args[6]), Long.parseLong(args[7]),
                     Long.parseLong(args[8]), Long.parseLong(args[9]));
             return new LaunchLine(Long.parseLong(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4], spares,
-                    orNull(args[10]), orNull(args[11]));
+                    "-".equals(args[10]) ? null : args[10], "-".equals(args[11]) ? null : args[11]);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("malformed jfork launch line: " + String.join(" ", args));
         }
-    }
-
-    private static String orNull(String field) {
-        return "-".equals(field) ? null : field;
     }
 }

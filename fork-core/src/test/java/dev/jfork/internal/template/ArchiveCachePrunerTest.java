@@ -1,6 +1,5 @@
 package dev.jfork.internal.template;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +55,7 @@ class ArchiveCachePrunerTest {
         assertFalse(ArchiveCachePruner.isAbandoned("k.jsa"));
         assertFalse(ArchiveCachePruner.isAbandoned("k.aot.x.tmp"));
         assertFalse(ArchiveCachePruner.isAbandoned(".tmp"));
-        assertEquals(true, ArchiveCachePruner.isAbandoned("k.aot.2147483647999.tmp.config"), "no such process");
+        assertTrue(ArchiveCachePruner.isAbandoned("k.aot.2147483647999.tmp.config"), "no such process");
+        assertFalse(ArchiveCachePruner.isAbandoned(ArchiveCachePruner.partialName("k.jsa")), "this process's own build");
     }
 }
