@@ -1,12 +1,7 @@
 package dev.jfork.internal.child;
 
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
 
-import dev.jfork.internal.os.FileDescriptors;
 import dev.jfork.internal.wire.ExitCodes;
 import dev.jfork.internal.wire.LaunchLine;
 import dev.jfork.internal.wire.Protocol;
@@ -44,7 +39,7 @@ public final class ChildMain {
         // a process that connects back reads its token from the lifeline pipe: before the owner watch does
         int control = line.connect() == null ? Protocol.FD_CONTROL : connectOrExit(line);
         if (line.lifelineFd() >= 0) {
-            watchOwner(line.lifelineFd());
+            OwnerWatch.start(line.lifelineFd());
         }
         CommandLoop server = new CommandLoop(line, control);
         if (LaunchLine.TEMPLATE.equals(line.role())) {
@@ -101,58 +96,5 @@ public final class ChildMain {
         };
         t.setDaemon(true);
         t.start();
-    }
-
-    /**
-     * Exits as soon as the owner's end of the lifeline pipe is closed, i.e. the owner is gone.
-     *
-     * <p>The watcher blocks in {@code read(2)} for the life of the process. HotSpot waits up to
-     * 300 ms at exit for threads that are in native code, so the read goes through an interruptible
-     * channel and a shutdown hook interrupts it: every normal exit stays fast.
-     *
-     * <p>Interrupting a channel closes its descriptor, so the watcher reads through a descriptor of
-     * its own (see {@link #watcherChannel}): {@code LIFELINE_FD} itself stays open until the process
-     * is gone. A template hands that number on to every process it spawns; were it closed while a
-     * spare is being spawned at exit, the number could be reused by the spare's own socket, and the
-     * spare would hold both ends of its control socket and never see end of stream.
-     */
-    private static void watchOwner(int fd) {
-        FileChannel lifeline = watcherChannel(fd);
-        Thread t = new Thread("jfork-owner-watch") {
-            @Override
-            public void run() {
-                ByteBuffer b = ByteBuffer.allocate(16);
-                try {
-                    while (lifeline.read(b) >= 0) {
-                        b.clear(); // the owner never writes; keep waiting for end of stream
-                    }
-                } catch (ClosedByInterruptException e) {
-                    return; // this process is exiting anyway (see the shutdown hook)
-                } catch (IOException ignored) {
-                    // treated like end of stream
-                }
-                Runtime.getRuntime().halt(ExitCodes.OWNER_GONE);
-            }
-        };
-        t.setDaemon(true);
-        t.start();
-        Runtime.getRuntime().addShutdownHook(new Thread("jfork-owner-watch-stop") {
-            @Override
-            public void run() {
-                t.interrupt();
-            }
-        });
-    }
-
-    /**
-     * A channel reading the lifeline pipe through a new descriptor ({@code /proc/self/fd/N} opens
-     * the same pipe again), falling back to the descriptor itself where {@code /proc} is missing.
-     */
-    private static FileChannel watcherChannel(int fd) {
-        try {
-            return new FileInputStream("/proc/self/fd/" + fd).getChannel();
-        } catch (IOException e) {
-            return new FileInputStream(FileDescriptors.of(fd)).getChannel();
-        }
     }
 }
