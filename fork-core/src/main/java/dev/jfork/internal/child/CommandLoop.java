@@ -334,10 +334,12 @@ final class CommandLoop implements ParentChannel {
         } catch (IOException ignored) {
             // exiting
         }
+        // no hook thread at exit (see OwnerWatch); stopped before the look at the threads, so that
+        // a thread started meanwhile is found and ended too, not left running unwatched
+        OwnerWatch.stop();
         if (otherNonDaemonThreads()) {
             System.exit(0); // the function returned: its threads end with it
         }
-        OwnerWatch.stop(); // before main returns: no hook thread at exit
         // Nothing else keeps the JVM alive: returning from main ends it (shutdown hooks run) without
         // System.exit, which on JDK 21+ first sets up the logging backend for its Runtime.exit log
         // (measured: 20-30 ms between the function's return and the exit on JDK 25, 3-8 ms this way).
