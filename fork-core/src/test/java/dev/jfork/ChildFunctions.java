@@ -92,6 +92,30 @@ public final class ChildFunctions {
         drain(ch);
     }
 
+    /**
+     * Interrupts jfork's owner-watch thread, waits (10 s at most) until it parks, then writes one
+     * line: the states it was seen in over 10 000 looks after that ({@code [WAITING]} if it stays
+     * parked rather than spinning), or {@code no watcher}.
+     */
+    public static void interruptOwnerWatch(ForkChannel ch, ForkArgs args) throws IOException {
+        Thread watcher = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("jfork-owner-watch"))
+                .findFirst().orElse(null);
+        if (watcher == null) {
+            writeLine(ch, "no watcher");
+            return;
+        }
+        watcher.interrupt();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (watcher.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        java.util.Set<Thread.State> seen = java.util.EnumSet.noneOf(Thread.State.class);
+        for (int i = 0; i < 10_000; i++) {
+            seen.add(watcher.getState());
+        }
+        writeLine(ch, seen.toString());
+    }
+
     /** Writes one line: the class of this JVM's selector provider, and the system property that names one (as the function sees it). */
     public static void selectorProvider(ForkChannel ch, ForkArgs args) throws IOException {
         writeLine(ch, "provider=" + java.nio.channels.spi.SelectorProvider.provider().getClass().getName() + " property="

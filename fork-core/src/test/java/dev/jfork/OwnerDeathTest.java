@@ -33,4 +33,17 @@ class OwnerDeathTest {
         }
     }
 
+    /**
+     * An interrupt stops the watch as a close does (the JVM exits without waiting for its read):
+     * the watcher then parks for good instead of spinning (an interrupted thread's park returns at
+     * once), and the process still ends normally.
+     */
+    @Test
+    void anInterruptedOwnerWatchParks() throws Exception {
+        Fork f = Fork.exec().require("dev.jfork.ChildFunctions");
+        ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.interruptOwnerWatch"));
+        assertEquals("[WAITING]", TestSupport.readLine(ch));
+        ch.close();
+        assertEquals(java.util.OptionalInt.of(0), TestSupport.exitOf(f).exitCode());
+    }
 }

@@ -335,7 +335,9 @@ final class CommandLoop implements ParentChannel {
             // exiting
         }
         // no hook thread at exit (see OwnerWatch); stopped before the look at the threads, so that
-        // a thread started meanwhile is found and ended too, not left running unwatched
+        // a thread started until then is found and ended too, not left running unwatched. (One that
+        // a daemon thread starts between the look and main's return would keep this JVM alive
+        // unwatched: a window of microseconds, after the function has returned.)
         OwnerWatch.stop();
         if (otherNonDaemonThreads()) {
             System.exit(0); // the function returned: its threads end with it

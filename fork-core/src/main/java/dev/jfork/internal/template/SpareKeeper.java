@@ -261,7 +261,7 @@ final class SpareKeeper {
         long now = System.nanoTime();
         List<Integer> pids = new ArrayList<>();
         synchronized (this) {
-            if (!demand.wantsMoreThanBase() || !pssDue(pssPerSpare > 0, now, pssMeasured, Math.max(lastTaken, lastStart), delayNanos)) {
+            if (!demand.wantsMoreThanBase() || !pssDue(pssPerSpare > 0 || pssTried, now, pssMeasured, Math.max(lastTaken, lastStart), delayNanos)) {
                 return pssPerSpare;
             }
             pssMeasured = now;
@@ -291,9 +291,9 @@ final class SpareKeeper {
     }
 
     /**
-     * Whether the spares' PSS is to be read now (see {@link #measurePss}): at once while unknown;
-     * else once a second, and only when nothing was handed over or started during the last
-     * {@code delayNanos}.
+     * Whether the spares' PSS is to be read now (see {@link #measurePss}): at once while never
+     * read; else once a second, and only when nothing was handed over or started during the last
+     * {@code delayNanos} (also where the kernel cannot tell, so that trying costs nothing in a burst).
      */
     static boolean pssDue(boolean known, long now, long measuredAt, long lastActivity, long delayNanos) {
         return !known || now - lastActivity >= delayNanos && now - measuredAt >= 1_000_000_000L;
