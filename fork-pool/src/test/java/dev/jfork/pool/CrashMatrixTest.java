@@ -487,7 +487,7 @@ class CrashMatrixTest {
         pool.close();
         assertTrue(failure(stopped, "the stopped job", pool) instanceof TimeoutException);
         assertEquals("queued", result(queued, "the job queued before close()", pool), "close() runs the accepted jobs");
-        assertTrue(pool.awaitTermination(TOLD_WITHIN), "close() did not terminate: " + pool.stats() + threadDump());
+        assertTrue(pool.awaitTermination(TOLD_WITHIN), () -> "close() did not terminate: " + pool.stats() + threadDump());
         awaitGone(pid);
         assertEquals(1, pool.stats().completed(), pool.stats().toString());
         assertEquals(1, pool.stats().failed(), pool.stats().toString());
@@ -503,7 +503,7 @@ class CrashMatrixTest {
         CompletableFuture<Object> queued = pool.call("echo", "never");
         long start = System.nanoTime();
         pool.closeNow();
-        assertTrue(pool.awaitTermination(TOLD_WITHIN), "closeNow() did not terminate: " + pool.stats() + threadDump());
+        assertTrue(pool.awaitTermination(TOLD_WITHIN), () -> "closeNow() did not terminate: " + pool.stats() + threadDump());
         long took = (System.nanoTime() - start) / 1_000_000;
         assertTrue(took < 5_000, "closeNow() took " + took + " ms with a stopped worker (SIGKILL ends it at once)");
         Throwable t = failure(stopped, "the stopped job", pool);
@@ -898,7 +898,7 @@ class CrashMatrixTest {
 
     private static void closeAndWait(ForkPool pool) throws InterruptedException {
         pool.close();
-        assertTrue(pool.awaitTermination(TOLD_WITHIN), "the pool did not terminate within " + TOLD_WITHIN + ": " + pool.stats()
+        assertTrue(pool.awaitTermination(TOLD_WITHIN), () -> "the pool did not terminate within " + TOLD_WITHIN + ": " + pool.stats()
                 + threadDump());
     }
 
