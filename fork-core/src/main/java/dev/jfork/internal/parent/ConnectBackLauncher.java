@@ -31,6 +31,7 @@ import dev.jfork.internal.os.FdChannel;
 import dev.jfork.internal.os.Native;
 import dev.jfork.internal.os.OrderedWriter;
 import dev.jfork.internal.os.ProcSockets;
+import dev.jfork.internal.template.ArchiveCachePruner;
 import dev.jfork.internal.wire.Protocol;
 
 /**
@@ -125,6 +126,11 @@ final class ConnectBackLauncher {
             });
             // libc for the processes after this one (the default template first), once this one no longer boots
             link.settled().thenRun(Native::loadInBackground);
+            if (spec.classDataSharing()) {
+                // as Launcher does, but after the start (the child boots meanwhile): this process may become
+                // a template, and it reads or builds an archive only on its first fork
+                ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
+            }
         } catch (IOException | RuntimeException | Error e) {
             if (process != null) {
                 process.destroyForcibly(); // the connect thread, if started, sees it end and closes the listener
