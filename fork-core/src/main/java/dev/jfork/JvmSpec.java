@@ -646,7 +646,8 @@ public final class JvmSpec {
          * jfork's child classes, the classes the template was told to {@code require} and the JDK
          * classes they use. It is built once
          * per distinct configuration (java build, class path with its jars' sizes and dates, JVM
-         * options, required classes) by a training JVM in the background, kept in
+         * options, required classes) by a training JVM in the background (at a lower CPU
+         * priority: 10 nice levels below the template), kept in
          * {@link #cacheDirectory(Path)} and reused by later runs. Starts get faster and the mapped
          * class data is shared between the JVMs. Only jar files can be archived: with a directory
          * on the class path (an IDE or build output folder) there is no archive. A stale or

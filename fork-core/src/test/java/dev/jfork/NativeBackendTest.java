@@ -1,6 +1,12 @@
 package dev.jfork;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,5 +19,26 @@ class NativeBackendTest {
         boolean ffmBuilt = Native.class.getResource("FfmBackend.class") != null;
         String expected = Runtime.version().feature() >= 22 && ffmBuilt ? "ffm" : "jnr";
         assertEquals(expected, Native.backend());
+    }
+
+    /** What a template does to its class-data archive's helper JVMs: a real process made nicer, as the kernel reports it. */
+    @Test
+    void aProcessIsMadeNicer() throws Exception {
+        Process p = new ProcessBuilder("sleep", "60").start();
+        try {
+            int before = nice(p.pid());
+            int wanted = Math.min(19, before + 7);
+            assertTrue(Native.setNice(p.pid(), wanted), "setpriority failed");
+            assertEquals(wanted, nice(p.pid()));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A process's nice value: field 19 of /proc/PID/stat. */
+    private static int nice(long pid) throws Exception {
+        String stat = new String(Files.readAllBytes(Paths.get("/proc/" + pid + "/stat")), StandardCharsets.US_ASCII);
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 }

@@ -58,6 +58,8 @@ final class JnrBackend implements NativeBackend {
 
         int kill(int pid, int sig);
 
+        int setpriority(int which, int who, int prio);
+
         String strerror(int errnum);
 
         int getrlimit(int resource, @Out long[] rlim);
@@ -208,6 +210,11 @@ final class JnrBackend implements NativeBackend {
     @Override
     public int kill(int pid, int sig) {
         return libc.kill(pid, sig);
+    }
+
+    @Override
+    public int setpriority(int which, int who, int prio) {
+        return libc.setpriority(which, who, prio);
     }
 
     @Override

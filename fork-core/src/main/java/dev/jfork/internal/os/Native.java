@@ -449,6 +449,14 @@ public final class Native {
         return java.util.Arrays.copyOf(addr, Math.min(addr.length, length[0]));
     }
 
+    /**
+     * Sets a process's nice value ({@code setpriority(PRIO_PROCESS, ...)}); returns false if it
+     * could not (gone, or a nice value below the current one without the privilege).
+     */
+    public static boolean setNice(long pid, int nice) {
+        return pid > 0 && libc().setpriority(0 /* PRIO_PROCESS */, (int) pid, nice) == 0;
+    }
+
     /** Sends a signal; returns false if the process does not exist any more. */
     public static boolean kill(long pid, int signal) {
         return pid > 0 && libc().kill((int) pid, signal) == 0;

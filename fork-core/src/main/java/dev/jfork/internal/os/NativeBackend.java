@@ -46,6 +46,9 @@ interface NativeBackend {
 
     int kill(int pid, int sig);
 
+    /** {@code setpriority(PRIO_PROCESS, pid, nice)}. */
+    int setpriority(int which, int who, int prio);
+
     /** {@code getrlimit}: {@code rlim[0]} the soft, {@code rlim[1]} the hard limit. */
     int getrlimit(int resource, long[] rlim);
 

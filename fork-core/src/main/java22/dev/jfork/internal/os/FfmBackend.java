@@ -105,6 +105,7 @@ final class FfmBackend implements NativeBackend {
     private static final class Processes {
         static final MethodHandle WAITPID = fn("waitpid", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
         static final MethodHandle KILL = fn("kill", JAVA_INT, JAVA_INT, JAVA_INT);
+        static final MethodHandle SETPRIORITY = fn("setpriority", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     }
 
     /** Opening files. */
@@ -303,6 +304,15 @@ final class FfmBackend implements NativeBackend {
     public int kill(int pid, int sig) {
         try {
             return (int) Processes.KILL.invokeExact(state(), pid, sig);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int setpriority(int which, int who, int prio) {
+        try {
+            return (int) Processes.SETPRIORITY.invokeExact(state(), which, who, prio);
         } catch (Throwable t) {
             throw rethrow(t);
         }
