@@ -3,9 +3,6 @@ package dev.jfork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -26,19 +23,13 @@ class NativeBackendTest {
     void aProcessIsMadeNicer() throws Exception {
         Process p = new ProcessBuilder("sleep", "60").start();
         try {
-            int before = nice(p.pid());
+            int before = Native.niceOf(p.pid());
             int wanted = Math.min(19, before + 7);
             assertTrue(Native.setNice(p.pid(), wanted), "setpriority failed");
-            assertEquals(wanted, nice(p.pid()));
+            assertEquals(wanted, Native.niceOf(p.pid()));
         } finally {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-    }
-
-    /** A process's nice value: field 19 of /proc/PID/stat. */
-    private static int nice(long pid) throws Exception {
-        String stat = new String(Files.readAllBytes(Paths.get("/proc/" + pid + "/stat")), StandardCharsets.US_ASCII);
-        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 }

@@ -457,6 +457,18 @@ public final class Native {
         return pid > 0 && libc().setpriority(0 /* PRIO_PROCESS */, (int) pid, nice) == 0;
     }
 
+    /** A process's nice value (field 19 of {@code /proc/PID/stat}; no libc needed), 0 if it cannot be read. */
+    public static int niceOf(long pid) {
+        try {
+            String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/proc/" + pid + "/stat")),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            // after "pid (comm) ": field 3 (the state) first; comm may hold spaces and parentheses
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Sends a signal; returns false if the process does not exist any more. */
     public static boolean kill(long pid, int signal) {
         return pid > 0 && libc().kill((int) pid, signal) == 0;

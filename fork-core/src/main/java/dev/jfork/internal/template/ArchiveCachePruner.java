@@ -80,8 +80,9 @@ public final class ArchiveCachePruner {
                     LOG.log(System.Logger.Level.DEBUG, "jfork: cannot prune " + f + ": " + e);
                 }
             }
-        } catch (IOException e) {
-            // no directory yet (nothing to prune) or not readable (the template reports archive problems)
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // no directory yet (nothing to prune) or not readable (the template reports archive problems);
+            // housekeeping never fails the start it runs beside
             LOG.log(System.Logger.Level.DEBUG, "jfork: cannot list the class-data archive cache " + directory + ": " + e);
         }
     }

@@ -307,23 +307,12 @@ final class ClassDataArchive {
         }
     }
 
-    /** This process's nice value ({@code /proc/self/stat}, field 19), 0 if it cannot be read. */
-    static int ownNice() {
-        try {
-            String stat = new String(Files.readAllBytes(Paths.get("/proc/self/stat")), StandardCharsets.US_ASCII);
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (the state)
-            return Integer.parseInt(f[16]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-    }
-
     private Run start(List<String> argv, int control) throws IOException {
         int[] out = Native.pipe();
         try {
             int[] map = {control, out[1], out[1], lifeline};
             int pid = Spawner.spawn(argv, environment, null, map);
-            Native.setNice(pid, Math.min(19, ownNice() + BACKGROUND_NICE)); // best effort: it may be gone already
+            Native.setNice(pid, Math.min(19, Native.niceOf(ProcessHandle.current().pid()) + BACKGROUND_NICE)); // best effort: it may be gone already
             Native.closeQuietly(out[1]);
             out[1] = -1;
             return new Run(pid, out[0]);
