@@ -39,12 +39,7 @@ class SparesFollowDemandTest {
     }
 
     private static void waitUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TestSupport.DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what);
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        TestSupport.waitUntil(condition, what);
     }
 
     @Test

@@ -88,6 +88,18 @@ public final class TestSupport {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 
+    /** Waits for {@code condition} to hold, at most {@link #DEADLINE}; fails with {@code what} if it never does. */
+    public static void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
     public static ForkExit exitOf(Fork f) {
         return await(f.onExit());
     }

@@ -49,16 +49,32 @@ public final class ChildMain {
     }
 
     /**
-     * The descriptor of the socket connected back to the parent, made on another thread while this
-     * one warms up the command loop; exits if it cannot be made, or the parent is gone.
+     * The descriptor of the socket connected back to the parent; exits if it cannot be made, or the
+     * parent is gone. The main thread reads the header and connects, the way to the run function;
+     * beside it, one thread sets up the security providers the JDK's first Unix socket needs (15-20
+     * ms in a cold JVM), and, unless the process maps a first process's class-data archive (which
+     * holds the run function's class, as a rule), another opens the class path's jars ahead of the
+     * run function. The command loop is not warmed up here as a spare's is: its classes load on the
+     * run itself, once (a warm-up on the way to the run loaded them twice over).
      */
     private static int connectOrExit(LaunchLine line) {
-        ConnectBack.Connecting connecting = ConnectBack.start(line.connect());
-        ConnectBack.prepareSecurity(); // meanwhile: what the JDK's first Unix socket needs first, on this thread
-        CommandLoop.warmUp();
-        openClassPath();
+        beside(new Thread("jfork-prepare-security") {
+            @Override
+            public void run() {
+                ConnectBack.prepareSecurity();
+            }
+        });
         try {
-            return connecting.descriptor();
+            ConnectBack.Header header = ConnectBack.readHeader();
+            if (!header.mapped) {
+                beside(new Thread("jfork-open-class-path") {
+                    @Override
+                    public void run() {
+                        openClassPath();
+                    }
+                });
+            }
+            return ConnectBack.connect(line.connect(), header);
         } catch (ConnectBack.OwnerGoneException e) {
             Runtime.getRuntime().halt(ExitCodes.OWNER_GONE);
         } catch (IOException | RuntimeException | Error e) {
@@ -68,12 +84,19 @@ public final class ChildMain {
         return -1;
     }
 
+    /** Starts a daemon thread (never a lambda: the first one costs a cold JVM ~10 ms). */
+    private static void beside(Thread t) {
+        t.setDaemon(true);
+        t.start();
+    }
+
     /**
      * Opens every jar of the class path, as the class loader does (in class path order, until it
      * finds a class) when the run function's class is loaded, and the JDK did when it looked for a
      * selector provider there (which the parent may have spared this process). The run function is
      * not known yet, and its jar is often one of the last; a cold JVM takes ~1 ms per jar. Done here
-     * it overlaps the connection, not the function's first byte.
+     * it overlaps the connection, not the function's first byte. Not where a class-data archive
+     * is mapped: classes from it are found without opening a jar.
      */
     private static void openClassPath() {
         ClassLoader.getSystemClassLoader().getResource("dev/jfork/internal/child/none"); // found nowhere: every jar is looked in

@@ -376,8 +376,9 @@ final class CommandLoop implements ParentChannel {
      * took ~0.9 ms for its function's first byte, most of it loading and linking the stream
      * classes. The channels here are over {@code /dev/null}; no user code runs. The class-data
      * archive's training JVM runs this too, so those classes are in the archive. (Opening every
-     * class-path jar as well made each process cost more CPU than it saved latency.) A process
-     * that connects back runs it while its socket is being made ({@code ChildMain}).
+     * class-path jar as well made each process cost more CPU than it saved latency.) Not in a
+     * process that connects back ({@code ChildMain}): it is on its way to the run, which loads the
+     * same classes once.
      */
     static void warmUp() {
         ReceivedArgs args = new ReceivedArgs(); // the target does not read them

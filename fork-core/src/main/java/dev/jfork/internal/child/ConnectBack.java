@@ -52,77 +52,11 @@ final class ConnectBack {
     }
 
     /**
-     * Starts connecting on a thread of its own ({@link Connecting#descriptor()} for the descriptor), so
-     * that the caller can warm up the command loop meanwhile: the JDK's first Unix socket costs a
-     * cold JVM tens of milliseconds (its class set-up seeds a {@code SecureRandom}), on a path no
-     * class of the command loop is on.
-     */
-    static Connecting start(String path) {
-        Connecting c = new Connecting(path);
-        c.start();
-        return c;
-    }
-
-    /** A connection being made; {@link #descriptor()} waits for it. */
-    static final class Connecting extends Thread {
-        private final String path;
-        private int fd = -1; // written before the thread ends, read after join
-        private Throwable failure;
-
-        private Connecting(String path) {
-            super("jfork-connect-back");
-            setDaemon(true);
-            this.path = path;
-        }
-
-        @Override
-        public void run() {
-            try {
-                fd = connect(path);
-            } catch (IOException | RuntimeException | Error e) {
-                failure = e;
-            }
-        }
-
-        /**
-         * The connected socket's descriptor.
-         *
-         * @throws OwnerGoneException if standard input ended before the token
-         */
-        int descriptor() throws IOException {
-            boolean interrupted = false;
-            while (isAlive()) {
-                try {
-                    join();
-                } catch (InterruptedException e) {
-                    interrupted = true; // nothing in a booting child interrupts main; keep the status anyway
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (failure instanceof IOException) {
-                throw (IOException) failure;
-            }
-            if (failure instanceof Error) {
-                throw (Error) failure;
-            }
-            if (failure != null) {
-                throw (RuntimeException) failure; // run() catches nothing else
-            }
-            return fd;
-        }
-    }
-
-    /**
-     * Connects to the parent's listener at {@code path} with the token from standard input, and
-     * returns the socket's descriptor number. The token tells that the listener (and its
+     * Connects to the parent's listener at {@code path} with the token of {@code header}, and
+     * returns the socket's descriptor number. The header tells that the listener (and its
      * directory) exist; it is there long before this JVM is up, as a rule.
-     *
-     * @throws OwnerGoneException if standard input ends before the token
      */
-    private static synchronized int connect(String path) throws IOException {
-        Header header = readHeader();
+    static synchronized int connect(String path, Header header) throws IOException {
         SocketChannel ch = open(header.selector);
         try {
             // bound to a name of its own in the parent's private directory, so that the kernel's
@@ -195,9 +129,9 @@ final class ConnectBack {
 
     /**
      * Sets up the JDK's security providers, as the JDK's Unix sockets do when their class is first
-     * used (they seed a {@code SecureRandom} to name sockets; 15-20 ms in a cold JVM): called on the
-     * main thread while {@link Connecting} opens the channel, so that this part of the socket's set-up
-     * runs beside the rest of it (the selector provider, the first lambda) rather than after. The
+     * used (they seed a {@code SecureRandom} to name sockets; 15-20 ms in a cold JVM): called on a
+     * thread of its own while the main thread reads the header and settles the selector provider,
+     * so that this part of the socket's set-up runs beside the rest of it rather than after. The
      * same algorithm as the JDK asks for, so nothing is set up that the socket would not.
      */
     static void prepareSecurity() {
@@ -220,24 +154,33 @@ final class ConnectBack {
     }
 
     /** What the parent writes on standard input before the process connects. */
-    private static final class Header {
+    static final class Header {
         final byte[] token;
         final String selector; // or null
+        /** {@link Protocol#CONNECT_MAPPED}: the process maps a class-data archive of a first process. */
+        final boolean mapped;
 
-        Header(byte[] token, String selector) {
+        Header(byte[] token, String selector, boolean mapped) {
             this.token = token;
             this.selector = selector;
+            this.mapped = mapped;
         }
     }
 
-    /** The token, and the selector provider's name ({@code docs/PROTOCOL.md}, "Started without libc"). */
-    private static Header readHeader() throws IOException {
+    /**
+     * The token, the selector provider's name and the flags ({@code docs/PROTOCOL.md}, "Started
+     * without libc").
+     *
+     * @throws OwnerGoneException if standard input ends before the header
+     */
+    static Header readHeader() throws IOException {
         @SuppressWarnings("resource") // descriptor 0 stays open: it is the lifeline
         FileInputStream in = new FileInputStream(FileDescriptor.in);
         byte[] token = readFully(in, Protocol.CONNECT_TOKEN_BYTES);
         int length = readFully(in, 1)[0] & 0xff;
         String selector = length == 0 ? null : new String(readFully(in, length), StandardCharsets.US_ASCII);
-        return new Header(token, selector);
+        int flags = readFully(in, 1)[0] & 0xff;
+        return new Header(token, selector, (flags & Protocol.CONNECT_MAPPED) != 0);
     }
 
     /** Exactly n bytes; never reads past them (the pipe carries nothing after the header). */

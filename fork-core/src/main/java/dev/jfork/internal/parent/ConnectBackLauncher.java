@@ -102,6 +102,8 @@ final class ConnectBackLauncher {
         try {
             // only the command line before the start: the rest (the listener first) is done while the child boots
             List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
+            FirstProcessArchive archive = FirstProcessArchive.of(spec, argv);
+            argv.addAll(1, archive.options());
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             Map<String, String> env = pb.environment();
             env.clear();
@@ -113,7 +115,7 @@ final class ConnectBackLauncher {
             Process started = process;
             // the JDK's first Unix socket costs tens of milliseconds: made on another thread, started
             // first; the child learns of the listener from the token
-            JforkThreads.io("jfork-connect-back", () -> connect(listener, started, linked, spec));
+            JforkThreads.io("jfork-connect-back", () -> connect(listener, started, linked, spec, archive.mapped()));
             link = new ProcessLink(spec, false, null);
             linked.complete(link);
             OutputStream lifeline = process.getOutputStream();
@@ -124,13 +126,8 @@ final class ConnectBackLauncher {
                 closeQuietly(lifeline);
                 linked.join().ended(e == null ? exitOf(p.exitValue()) : ForkExit.unknown("waiting for the process failed: " + e));
             });
-            // libc for the processes after this one (the default template first), once this one no longer boots
-            link.settled().thenRun(Native::loadInBackground);
-            if (spec.classDataSharing()) {
-                // as Launcher does, but after the start (the child boots meanwhile): this process may become
-                // a template, and it reads or builds an archive only on its first fork
-                ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
-            }
+            long pid = process.pid();
+            link.settled().thenRun(() -> afterBoot(spec, pid, archive));
         } catch (IOException | RuntimeException | Error e) {
             if (process != null) {
                 process.destroyForcibly(); // the connect thread, if started, sees it end and closes the listener
@@ -143,6 +140,26 @@ final class ConnectBackLauncher {
         return link;
     }
 
+    /**
+     * What follows a start once the process no longer boots (it entered its function, was closed
+     * or ended): nothing before, as the child's boot competes for the CPUs with whatever this
+     * program does meanwhile (measured on 2 CPUs: 100 ms of this program's CPU made a JVM's first
+     * byte ~30 ms later). libc for the processes after this one (the default template first); the
+     * class-data archive cache's pruning, as {@link Launcher} does before its starts (this process
+     * reads or builds an archive only if it becomes a template, on its first fork); and the debug
+     * log line (the logging backend's set-up alone costs a cold program 25-30 ms of CPU).
+     */
+    private static void afterBoot(JvmSpec spec, long pid, FirstProcessArchive archive) {
+        Native.loadInBackground();
+        JforkThreads.io("jfork-after-start", () -> {
+            archive.build();
+            if (spec.classDataSharing()) {
+                ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
+            }
+            Log.LOG.log(Level.DEBUG, "started process {0} (it connected back)", pid);
+        });
+    }
+
     /** A wait status as the JDK gives it: 128 + N for death by signal N. */
     static ForkExit exitOf(int status) {
         return status > 128 && status <= LAST_SIGNAL_STATUS ? ForkExit.killed(status - 128) : ForkExit.exited(status);
@@ -152,13 +169,13 @@ final class ConnectBackLauncher {
      * Listens, tells the child (the token, and the selector provider to use) and waits for its
      * connection: attaches it, or tells the link it will not come.
      */
-    private static void connect(Listener listener, Process process, CompletableFuture<ProcessLink> linked, JvmSpec spec) {
-        Log.LOG.log(Level.DEBUG, "started process {0} (it connects back)", process.pid());
+    private static void connect(Listener listener, Process process, CompletableFuture<ProcessLink> linked, JvmSpec spec,
+            boolean mapped) {
         ProcessLink link = null;
         try {
             listener.listen();
             OutputStream lifeline = process.getOutputStream();
-            lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(spec)));
+            lifeline.write(header(listener.token, JvmCommand.jdkSelectorProvider(spec), mapped));
             lifeline.flush();
             warmUp(listener);
             link = linked.join(); // made by the starting thread meanwhile
@@ -190,16 +207,19 @@ final class ConnectBackLauncher {
     /**
      * What the child reads from its standard input before it connects ({@code docs/PROTOCOL.md},
      * "Started without libc"): the token, then the length (one byte) and ASCII name of the selector
-     * provider class it is to use, or 0 for none. Nothing follows: the pipe is its lifeline.
+     * provider class it is to use, or 0 for none, then one byte of flags
+     * ({@link Protocol#CONNECT_MAPPED}: it maps a class-data archive, see {@link FirstProcessArchive}).
+     * Nothing follows: the pipe is its lifeline.
      */
-    static byte[] header(byte[] token, String selector) {
+    static byte[] header(byte[] token, String selector, boolean mapped) {
         byte[] name = selector == null ? new byte[0] : selector.getBytes(StandardCharsets.US_ASCII);
         if (name.length > Protocol.CONNECT_SELECTOR_MAX) {
             name = new byte[0]; // never a JDK class name; the child looks for a provider itself
         }
-        byte[] h = Arrays.copyOf(token, token.length + 1 + name.length);
+        byte[] h = Arrays.copyOf(token, token.length + 2 + name.length);
         h[token.length] = (byte) name.length;
         System.arraycopy(name, 0, h, token.length + 1, name.length);
+        h[h.length - 1] = (byte) (mapped ? Protocol.CONNECT_MAPPED : 0);
         return h;
     }
 

@@ -23,13 +23,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * Deleting an archive that a JVM still maps is harmless on Linux (the mapping keeps the file's data); a JVM started later with it builds it again.
  */
 public final class ArchiveCachePruner {
-    private static final System.Logger LOG = System.getLogger("dev.jfork");
     private static final Set<Path> PRUNED = ConcurrentHashMap.newKeySet();
 
     private ArchiveCachePruner() {}
 
+    /**
+     * jfork's logger, looked up when something is logged: the logging backend's set-up costs a
+     * cold JVM 25-30 ms of CPU, which a program's first process would otherwise compete with.
+     */
+    private static System.Logger log() {
+        return System.getLogger("dev.jfork");
+    }
+
     /** The partial file this process builds {@code archive} in ({@code <archive>.<pid>.tmp}, see {@link #isAbandoned}). */
-    static String partialName(String archive) {
+    public static String partialName(String archive) {
         return archive + "." + ProcessHandle.current().pid() + ".tmp";
     }
 
@@ -74,16 +81,16 @@ public final class ArchiveCachePruner {
                     FileTime used = a.lastModifiedTime().compareTo(a.lastAccessTime()) > 0 ? a.lastModifiedTime() : a.lastAccessTime();
                     if (a.isRegularFile() && (isAbandoned(name) || used.compareTo(limit) < 0)) {
                         Files.deleteIfExists(f);
-                        LOG.log(System.Logger.Level.DEBUG, "jfork: deleted {0} (left by a build that is gone, or unused since {1})", f, used);
+                        log().log(System.Logger.Level.DEBUG, "jfork: deleted {0} (left by a build that is gone, or unused since {1})", f, used);
                     }
                 } catch (IOException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "jfork: cannot prune " + f + ": " + e);
+                    log().log(System.Logger.Level.DEBUG, "jfork: cannot prune " + f + ": " + e);
                 }
             }
         } catch (IOException | java.nio.file.DirectoryIteratorException e) {
             // no directory yet (nothing to prune) or not readable (the template reports archive problems);
             // housekeeping never fails the start it runs beside
-            LOG.log(System.Logger.Level.DEBUG, "jfork: cannot list the class-data archive cache " + directory + ": " + e);
+            log().log(System.Logger.Level.DEBUG, "jfork: cannot list the class-data archive cache " + directory + ": " + e);
         }
     }
 }

@@ -94,6 +94,12 @@ public final class Protocol {
     public static final int CONNECT_TOKEN_BYTES = 16;
     /** The longest selector provider class name that can follow the token (its length is one byte). */
     public static final int CONNECT_SELECTOR_MAX = 255;
+    /**
+     * The header's flag (its last byte) that says the process maps a class-data archive of a
+     * first process: the run function's class is probably in it, so the class path's jars need
+     * not be opened ahead of the run.
+     */
+    public static final int CONNECT_MAPPED = 1;
     /** The name a process started without libc binds its end of the control socket to, beside the parent's listening socket. */
     public static final String CONNECT_CLIENT_NAME = "c";
     /** The listen backlog of that socket: connections are taken at once, their tokens read on threads of their own. */

@@ -156,15 +156,19 @@ class ConnectBackLauncherTest {
     }
 
     @Test
-    void theHeaderCarriesTheTokenAndTheSelectorNameOrNone() {
+    void theHeaderCarriesTheTokenTheSelectorNameOrNoneAndTheFlags() {
         byte[] token = new byte[Protocol.CONNECT_TOKEN_BYTES];
         java.util.Arrays.fill(token, (byte) 7);
-        byte[] h = ConnectBackLauncher.header(token, "a.B");
-        assertEquals(token.length + 1 + 3, h.length);
+        byte[] h = ConnectBackLauncher.header(token, "a.B", true);
+        assertEquals(token.length + 1 + 3 + 1, h.length);
         assertEquals(3, h[token.length]);
         assertEquals("a.B", new String(h, token.length + 1, 3, StandardCharsets.US_ASCII));
-        assertEquals(token.length + 1, ConnectBackLauncher.header(token, null).length);
-        assertEquals(0, ConnectBackLauncher.header(token, "x".repeat(256))[token.length], "too long for its length byte: none");
+        assertEquals(Protocol.CONNECT_MAPPED, h[h.length - 1]);
+        byte[] none = ConnectBackLauncher.header(token, null, false);
+        assertEquals(token.length + 2, none.length);
+        assertEquals(0, none[token.length]);
+        assertEquals(0, none[token.length + 1], "no flags");
+        assertEquals(0, ConnectBackLauncher.header(token, "x".repeat(256), false)[token.length], "too long for its length byte: none");
     }
 
     @Test

@@ -1,0 +1,193 @@
+package dev.jfork.internal.parent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jfork.Fork;
+import dev.jfork.ForkChannel;
+import dev.jfork.JvmSpec;
+import dev.jfork.TestSupport;
+import dev.jfork.internal.wire.LaunchLine;
+
+/**
+ * A program's first process (started with the JDK alone) and its class-data archive: recorded by
+ * the first such process of a configuration, mapped by the next; never where it cannot fit. The
+ * processes run on a class path of jars only (this test JVM's classes are put in a jar), as the
+ * JVM archives classes from jars only.
+ */
+class FirstProcessArchiveTest {
+    @TempDir
+    static Path tmp;
+    private static List<String> jarsOnly;
+
+    @BeforeAll
+    static void jarTheClasses() throws IOException {
+        Path jar = tmp.resolve("classes.jar");
+        List<String> cp = new ArrayList<>(List.of(jar.toString()));
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String e : TestSupport.realClassPath().split(File.pathSeparator)) {
+                Path p = Paths.get(e);
+                if (Files.isDirectory(p)) {
+                    addTree(out, p);
+                } else if (!e.isEmpty()) {
+                    cp.add(e);
+                }
+            }
+        }
+        jarsOnly = cp;
+    }
+
+    private static void addTree(JarOutputStream out, Path root) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+        }
+        for (Path f : files) {
+            out.putNextEntry(new JarEntry(root.relativize(f).toString().replace(File.separatorChar, '/')));
+            Files.copy(f, out);
+            out.closeEntry();
+        }
+    }
+
+    /**
+     * A configuration of its own for each test ({@code -Djfork.test=<name>}: the key hashes the
+     * options), as a program records one archive per configuration at a time.
+     */
+    private static JvmSpec.Builder spec(Path cache) {
+        return JvmSpec.builder().classPath(jarsOnly).cacheDirectory(cache).systemProperty("jfork.test", cache.getFileName().toString());
+    }
+
+    private static Fork start(JvmSpec spec) {
+        return ForkAccess.wrap(ConnectBackLauncher.exec(spec, LaunchLine.CHILD));
+    }
+
+    private static String commandLine(Fork f) throws IOException {
+        byte[] raw = Files.readAllBytes(Paths.get("/proc/" + f.pid().orElseThrow() + "/cmdline"));
+        return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+    }
+
+    /** Runs the echo function once: the process works. */
+    private static void echoes(Fork f) throws IOException {
+        ForkChannel ch = TestSupport.await(f.run("dev.jfork.ChildFunctions.echo"));
+        ch.outputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+        ch.outputStream().flush();
+        assertEquals("echo:hello", TestSupport.readLine(ch));
+        ch.close();
+    }
+
+    private static List<Path> archives(Path cache) throws IOException {
+        try (Stream<Path> s = Files.list(cache)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("first-") && p.getFileName().toString().endsWith(".jsa"))
+                    .collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void theFirstProcessOfAConfigurationRecordsAnArchiveThatTheNextOneMaps() throws Exception {
+        Path cache = tmp.resolve("cache1");
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        JvmSpec s = spec(cache).stderr(stderr).build();
+        try (Fork first = start(s)) {
+            assertTrue(commandLine(first).contains("-XX:DumpLoadedClassList=" + cache), commandLine(first));
+            echoes(first);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the archive is dumped, checked and moved into place");
+        Path archive = archives(cache).get(0);
+        try (Fork next = start(s)) {
+            assertTrue(commandLine(next).contains("-XX:SharedArchiveFile=" + archive), commandLine(next));
+            echoes(next);
+            String maps = new String(Files.readAllBytes(Paths.get("/proc/" + next.pid().orElseThrow() + "/maps")), StandardCharsets.UTF_8);
+            assertTrue(maps.contains(archive.toString()), "the JVM maps the archive");
+            TestSupport.exitOf(next);
+        }
+        TestSupport.waitUntil(() -> {
+            try (Stream<Path> left = Files.list(cache)) {
+                return left.count() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "only the archive is left in the cache (no class list, no partial file)");
+        assertEquals("", stderr.toString(StandardCharsets.UTF_8), "nothing on the processes' stderr");
+    }
+
+    @Test
+    void anArchiveThatDoesNotFitIsIgnoredQuietly() throws Exception {
+        Path cache = tmp.resolve("cache2");
+        JvmSpec s = spec(cache).build();
+        try (Fork first = start(s)) {
+            echoes(first);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the archive is made");
+        Path archive = archives(cache).get(0);
+        archive.toFile().setWritable(true);
+        try (OutputStream out = Files.newOutputStream(archive)) {
+            out.write("not a class-data archive".getBytes(StandardCharsets.UTF_8));
+        }
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        try (Fork next = start(spec(cache).stderr(stderr).build())) {
+            assertTrue(commandLine(next).contains("-XX:SharedArchiveFile=" + archive), commandLine(next));
+            echoes(next);
+            TestSupport.exitOf(next);
+        }
+        assertEquals("", stderr.toString(StandardCharsets.UTF_8), "nothing on the process's stderr");
+    }
+
+    @Test
+    void noArchiveWhereItCannotFit() throws Exception {
+        Path cache = tmp.resolve("cache3");
+        List<String> withDirectory = new ArrayList<>(jarsOnly);
+        Path dir = Files.createDirectories(tmp.resolve("dir"));
+        Files.write(dir.resolve("x.txt"), new byte[] {1});
+        withDirectory.add(dir.toString());
+        List<JvmSpec> none = List.of(JvmSpec.builder().classPath(withDirectory).cacheDirectory(cache).build(),
+                spec(cache).jvmOptions("-Xshare:auto").build(), spec(cache).classDataSharing(false).build(),
+                spec(cache).java(tmp.resolve("java")).build());
+        for (JvmSpec s : none) {
+            List<String> argv = commandOf(s);
+            FirstProcessArchive a = FirstProcessArchive.of(s, argv);
+            assertEquals(List.of(), a.options(), "no archive options for " + argv);
+        }
+        assertTrue(!Files.exists(cache) || archives(cache).isEmpty(), "nothing recorded");
+    }
+
+    /** The part of a first process's command line that decides its archive: java, options, class path, main class. */
+    private static List<String> commandOf(JvmSpec s) {
+        List<String> argv = new ArrayList<>(List.of(s.java().toString()));
+        argv.addAll(s.jvmOptions());
+        argv.add("-cp");
+        argv.add(String.join(File.pathSeparator, s.classPath()));
+        argv.add(LaunchLine.MAIN_CLASS);
+        return argv;
+    }
+}
