@@ -101,7 +101,7 @@ final class ConnectBackLauncher {
         CompletableFuture<ProcessLink> linked = new CompletableFuture<>();
         try {
             // only the command line before the start: the rest (the listener first) is done while the child boots
-            List<String> argv = JvmCommand.argv(spec, ProcessHandle.current().pid(), Protocol.FD_CONTROL, role, listener.path);
+            List<String> argv = JvmCommand.argv(spec, OwnPid.VALUE, Protocol.FD_CONTROL, role, listener.path);
             FirstProcessArchive archive = FirstProcessArchive.of(spec, argv);
             argv.addAll(1, archive.options());
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
@@ -158,6 +158,23 @@ final class ConnectBackLauncher {
             }
             Log.LOG.log(Level.DEBUG, "started process {0} (it connected back)", pid);
         });
+    }
+
+    /**
+     * This JVM's pid, from {@code /proc/self}: {@code ProcessHandle.current()} sets up the JDK's
+     * process handles first (a thread pool, lambdas: 3-7 ms in a cold program), which
+     * {@code ProcessBuilder.start()} does anyway, but after the child is started, not before.
+     */
+    private static final class OwnPid {
+        static final long VALUE = read();
+
+        private static long read() {
+            try {
+                return Long.parseLong(Paths.get("/proc/self").toRealPath().getFileName().toString());
+            } catch (IOException | RuntimeException e) {
+                return ProcessHandle.current().pid();
+            }
+        }
     }
 
     /** A wait status as the JDK gives it: 128 + N for death by signal N. */

@@ -104,8 +104,8 @@ final class FirstProcessArchive {
             if (Files.isRegularFile(archive) && Files.size(archive) > 0) {
                 return new FirstProcessArchive(archive, true, null, key, base);
             }
-            if (!RECORDING.add(key)) {
-                return NONE; // being recorded by an earlier first process of this program
+            if (beingBuilt(dir, archive.getFileName().toString()) || !RECORDING.add(key)) {
+                return NONE; // being recorded or built by another program, or by an earlier first process of this one
             }
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path recorded = dir.resolve(ArchiveCachePruner.partialName(archive.getFileName().toString()) + ".recorded");
@@ -168,6 +168,21 @@ final class FirstProcessArchive {
         } finally {
             RECORDING.remove(key);
         }
+    }
+
+    /** Whether a live process has partial files of {@code archive} in {@code dir} (see {@link ArchiveCachePruner#partialName}). */
+    private static boolean beingBuilt(Path dir, String archive) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (java.nio.file.DirectoryStream<Path> partials = Files.newDirectoryStream(dir, archive + ".*.tmp*")) {
+            for (Path p : partials) {
+                if (!ArchiveCachePruner.isAbandoned(p.getFileName().toString())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -46,7 +46,7 @@ public final class ArchiveCachePruner {
      * template that exits while it builds (closed, or its owner died: it halts) leaves them, 10 MB
      * and more each. A pid that is alive again (reused) keeps the file until the maximum age.
      */
-    static boolean isAbandoned(String name) {
+    public static boolean isAbandoned(String name) {
         int tmp = name.indexOf(".tmp");
         int dot = tmp < 0 ? -1 : name.lastIndexOf('.', tmp - 1);
         if (dot < 0) {
