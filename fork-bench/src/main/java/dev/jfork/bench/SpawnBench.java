@@ -527,14 +527,21 @@ public final class SpawnBench {
         }
     }
 
-    /** The command line of a {@code Fork.exec} child up to its main class: the flags of every child (and bare JVM). */
+    /**
+     * The command line of a {@code Fork.exec} child up to its main class: the flags of every child
+     * (and bare JVM). Without the class-data archive options of a program's first process (the
+     * probe is one: it records its classes, or maps their archive): they are jfork's own
+     * optimisation of that process, which the bare JVM should neither pay for nor get.
+     */
     static List<String> childFlags(boolean customJava, JvmSpec spec) throws Exception {
         List<String> argv = execChildCommandLine(customJava, spec);
         int main = argv.indexOf(CHILD_MAIN);
         if (main < 0) {
             throw new IllegalStateException("no " + CHILD_MAIN + " in the child's command line " + argv);
         }
-        return new ArrayList<>(argv.subList(0, main));
+        List<String> flags = new ArrayList<>(argv.subList(0, main));
+        flags.removeIf(a -> a.startsWith("-XX:DumpLoadedClassList=") || a.startsWith("-XX:SharedArchiveFile=") || a.startsWith("-Xlog:cds"));
+        return flags;
     }
 
     /** What {@code JvmCommand.argv} gives for {@code spec}, up to the main class (here {@link BareMain}). */

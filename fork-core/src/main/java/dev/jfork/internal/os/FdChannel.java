@@ -20,6 +20,12 @@ import dev.jfork.internal.concurrent.JforkThreads;
  * number is never reused under a running call. An unreachable channel is closed by a cleaner.
  */
 public final class FdChannel extends ChannelBase {
+    /**
+     * Whether libc is bound, made once with the class: a lambda is made where its expression is
+     * first run, and the first {@link #of} runs on the way of a program's first process to its run.
+     */
+    private static final BooleanSupplier LIBC_NOW = LibcBound::now;
+
     /** The descriptor and its use count; shared with the cleaner, so it must not reference the channel. */
     private static final class State implements Runnable {
         final int fd;
@@ -140,7 +146,7 @@ public final class FdChannel extends ChannelBase {
     }
 
     public FdChannel(int fd) {
-        this(new State(fd, null, LibcBound::now));
+        this(new State(fd, null, LIBC_NOW));
     }
 
     private FdChannel(State state) {
@@ -157,7 +163,7 @@ public final class FdChannel extends ChannelBase {
      * descriptor, as for any other channel. The JDK channel shuts the socket down and closes it.
      */
     public static FdChannel of(SocketChannel channel, int fd) {
-        return of(channel, fd, LibcBound::now);
+        return of(channel, fd, LIBC_NOW);
     }
 
     static FdChannel of(SocketChannel channel, int fd, BooleanSupplier libcReady) {

@@ -253,7 +253,7 @@ final class ConnectBackLauncher {
             // only a warm-up: the real lookup reports its own failure
         }
         // the classes of the link's channel, reader and writer, made once the child connects
-        for (Class<?> c : new Class<?>[] {FdChannel.class, ChannelStreams.class, ReplyReader.class, OrderedWriter.class}) {
+        for (Class<?> c : new Class<?>[] {FdChannel.class, ChannelStreams.class, ReplyReader.class, OrderedWriter.class, Listener.Check.class}) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException | LinkageError e) {
@@ -363,7 +363,7 @@ final class ConnectBackLauncher {
                     }
                     checking.add(ch);
                 }
-                JforkThreads.io("jfork-connect-back-check", () -> check(ch));
+                JforkThreads.io("jfork-connect-back-check", new Check(ch));
             }
             close(); // the winner's check closes it too; whoever is first
             SocketChannel ch = taken.getNow(null);
@@ -371,6 +371,24 @@ final class ConnectBackLauncher {
                 throw new IOException("the listener was closed");
             }
             return ch;
+        }
+
+        /**
+         * {@link #check} of one connection, as a class of its own rather than a lambda, so that
+         * {@link ConnectBackLauncher#warmUp} can load it before the child connects (a lambda is
+         * made where its expression first runs: here, on the way to the child's run).
+         */
+        final class Check implements Runnable {
+            private final SocketChannel ch;
+
+            Check(SocketChannel ch) {
+                this.ch = ch;
+            }
+
+            @Override
+            public void run() {
+                check(ch);
+            }
         }
 
         /** Reads a connection's token: takes it if it is the first with the token, else closes it. */

@@ -174,9 +174,12 @@ public final class ProcessLink implements ReplyReader.Replies {
         synchronized (lock) {
             control = ch;
             closed = state == State.CLOSED;
+        }
+        // the queue first (the process waits for it), the reader after: replies wait in the socket meanwhile
+        writer.attach(ch); // flushes the queue: here as far as it fits, the rest in the background
+        synchronized (lock) {
             startReaderIfWanted(); // a template closed with forks pending still reports them
         }
-        writer.attach(ch); // flushes the queue: here as far as it fits, the rest in the background
         if (closed) {
             closeAfterWrites(ch); // closed before its socket arrived: what it was sent goes first
         }
