@@ -95,8 +95,8 @@ public final class TestSupport {
             if (System.nanoTime() - deadline > 0) {
                 fail(what);
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            // polled, not spun: what it waits for may need this CPU (a niced background JVM, say)
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5));
         }
     }
 

@@ -558,8 +558,24 @@ public final class FirstByteBench {
                 prefix.add("--enable-native-access=ALL-UNNAMED");
             }
             prefix.add("-cp");
-            prefix.add(System.getProperty("java.class.path"));
+            prefix.add(jarsOnly(System.getProperty("java.class.path")));
             this.bareCommand = bareCommand;
+        }
+
+        /**
+         * The bench's class path without its directories: the fresh programs run from jars, as a
+         * deployed program does (Maven's {@code target/classes} comes after the bench's own jar,
+         * which holds the same classes). A program with a directory on its class path gets no
+         * class-data archive for its first process: the JVM archives classes from jars only.
+         */
+        static String jarsOnly(String classPath) {
+            List<String> jars = new ArrayList<>();
+            for (String e : classPath.split(File.pathSeparator)) {
+                if (!e.isEmpty() && !new File(e).isDirectory()) {
+                    jars.add(e);
+                }
+            }
+            return String.join(File.pathSeparator, jars);
         }
 
         List<String> createCommand() {
@@ -571,7 +587,12 @@ public final class FirstByteBench {
         List<String> bareCommandLine() {
             List<String> c = new ArrayList<>(prefix);
             c.add(FirstBareMain.class.getName());
-            c.addAll(bareCommand);
+            List<String> bare = new ArrayList<>(bareCommand);
+            int cp = bare.indexOf("-cp");
+            if (cp >= 0 && cp + 1 < bare.size()) {
+                bare.set(cp + 1, jarsOnly(bare.get(cp + 1))); // the class path a FirstCreateMain's child gets
+            }
+            c.addAll(bare);
             return c;
         }
 

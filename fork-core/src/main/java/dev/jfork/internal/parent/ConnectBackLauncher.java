@@ -97,6 +97,7 @@ final class ConnectBackLauncher {
             throw new ForkException("cannot start a child JVM with " + spec.java() + ": " + e.getMessage(), null, null, null, e);
         }
         Process process = null;
+        FirstProcessArchive recording = null;
         ProcessLink link;
         CompletableFuture<ProcessLink> linked = new CompletableFuture<>();
         try {
@@ -104,6 +105,7 @@ final class ConnectBackLauncher {
             List<String> argv = JvmCommand.argv(spec, OwnPid.VALUE, Protocol.FD_CONTROL, role, listener.path);
             FirstProcessArchive archive = FirstProcessArchive.of(spec, argv);
             argv.addAll(1, archive.options());
+            recording = archive;
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);
             Map<String, String> env = pb.environment();
             env.clear();
@@ -131,6 +133,8 @@ final class ConnectBackLauncher {
         } catch (IOException | RuntimeException | Error e) {
             if (process != null) {
                 process.destroyForcibly(); // the connect thread, if started, sees it end and closes the listener
+            } else if (recording != null) {
+                recording.abandon();
             }
             linked.completeExceptionally(e);
             listener.close();
@@ -144,20 +148,22 @@ final class ConnectBackLauncher {
      * What follows a start once the process no longer boots (it entered its function, was closed
      * or ended): nothing before, as the child's boot competes for the CPUs with whatever this
      * program does meanwhile (measured on 2 CPUs: 100 ms of this program's CPU made a JVM's first
-     * byte ~30 ms later). libc for the processes after this one (the default template first); the
-     * class-data archive cache's pruning, as {@link Launcher} does before its starts (this process
-     * reads or builds an archive only if it becomes a template, on its first fork); and the debug
-     * log line (the logging backend's set-up alone costs a cold program 25-30 ms of CPU).
+     * byte ~30 ms later). First what concerns this process's own class-data archive
+     * ({@link FirstProcessArchive#settled}: the build of a recording, which a short program must
+     * not miss); the class-data archive cache's pruning, as {@link Launcher} does before its starts
+     * (this process reads or builds a template's archive only if it becomes a template, on its
+     * first fork); the debug log line (the logging backend's set-up alone costs a cold program
+     * 25-30 ms of CPU); and libc for the processes after this one (the default template first).
      */
     private static void afterBoot(JvmSpec spec, long pid, FirstProcessArchive archive) {
-        Native.loadInBackground();
         JforkThreads.io("jfork-after-start", () -> {
-            archive.build();
+            archive.settled(pid); // first: a short program may end soon after
             if (spec.classDataSharing()) {
                 ArchiveCachePruner.pruneOnce(spec.cacheDirectory(), spec.cacheMaxAge());
             }
             Log.LOG.log(Level.DEBUG, "started process {0} (it connected back)", pid);
         });
+        Native.loadInBackground();
     }
 
     /**

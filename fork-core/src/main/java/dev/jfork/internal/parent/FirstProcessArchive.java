@@ -3,17 +3,21 @@ package dev.jfork.internal.parent;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.jfork.JvmSpec;
 import dev.jfork.internal.template.ArchiveCachePruner;
+import dev.jfork.internal.wire.ArchiveOptions;
 import dev.jfork.internal.wire.LaunchLine;
 
 /**
@@ -22,7 +26,7 @@ import dev.jfork.internal.wire.LaunchLine;
  * loads (the JDK's Unix socket and security classes, jfork's child, the run function's class) is
  * loaded from jars and parsed, and finding the function's class opens every jar of the class path
  * before it. Mapped from an archive instead, the first {@code create()} of a program reaches its
- * first byte 35-40 ms sooner (measured on 2 CPUs, 35 jars: 259 to 223 ms).
+ * first byte 35-50 ms sooner (measured on 2 CPUs, 35 jars: 259 to 223 ms, 298 to 251 ms).
  *
  * <p>One archive per configuration, in the spec's {@linkplain JvmSpec#cacheDirectory() cache
  * directory}: {@code first-<key>.jsa}, the key hashing the {@code java} build, the first process's
@@ -31,42 +35,67 @@ import dev.jfork.internal.wire.LaunchLine;
  * ({@code -XX:DumpLoadedClassList}, which changes nothing else in it), and once that process has
  * entered its function, a static archive of that list is dumped ({@code -Xshare:dump}), checked by
  * a JVM that must map it ({@code -Xshare:on}), and moved into place, all by a short shell script
- * at 10 nice levels below this program, in the background. The script is not tied to this
- * program's life: it ends on its own within about a second, so that a program shorter than that
- * still leaves its archive for the next run; it never runs user code. Nothing here ever fails a
- * start: a configuration that cannot have an archive (another {@code java} than this JVM's own, a
- * JVM that is not HotSpot, CDS options of the user's own, a directory on the class path, a cache
- * directory that cannot be made) starts as before, and an archive that does not fit is ignored by
- * the JVM ({@code -Xshare:auto}).
+ * at 10 nice levels below this program, in the background, in the process's environment and
+ * working directory. The script is not tied to this program's life: it ends on its own within a
+ * second or two, so that a program shorter than that still leaves its archive for the next run;
+ * its files carry its own pid, so that nobody takes them for abandoned while it runs. Neither JVM
+ * runs user code (agents and another system class loader make a configuration ineligible), and
+ * options that write files (logs, flight recordings, heap dumps) are left out of their command
+ * lines. A build that fails leaves {@code first-<key>.jsa.failed}, and that configuration is not
+ * recorded again until the cache's pruning removes the marker ({@link JvmSpec#cacheMaxAge()}).
+ *
+ * <p>Nothing here ever fails a start: a configuration that cannot have an archive (another
+ * {@code java} than this JVM's own, a JVM that is not HotSpot, class-data options, agents or
+ * another system class loader among the options, options from the environment
+ * ({@code JAVA_TOOL_OPTIONS} and the like, which the key would not see), a directory on the class
+ * path, a cache directory that cannot be written) starts as before. An archive the JVM finds does
+ * not fit (a jar named only in a manifest changed, say) would leave the process without any
+ * class-data sharing, quietly ({@code -Xshare:auto}, the JVM's notes about it kept off the
+ * process's output): so once such a process settled, the parent looks in its
+ * {@code /proc/<pid>/maps}, and an archive it did not map is deleted, to be recorded again.
  */
 final class FirstProcessArchive {
     /** How much nicer than this program the dump and check JVMs run. */
     static final int BACKGROUND_NICE = 10;
     /** Keys whose archive this JVM records now: one recording per configuration. */
     private static final Set<String> RECORDING = ConcurrentHashMap.newKeySet();
-
-    /**
-     * Runs the dump, then the check, and moves the archive into place if both succeed; removes
-     * what is left either way. Arguments: the partial archive, the archive, the class list, then
-     * {@code java}, its options and class path.
-     */
-    private static final String SCRIPT = "p=$1; f=$2; l=$3; shift 3\n"
-            + "n=; command -v nice >/dev/null 2>&1 && n=\"nice -n " + BACKGROUND_NICE + "\"\n"
-            + "if $n \"$@\" -Xshare:dump -XX:SharedClassListFile=\"$l\" -XX:SharedArchiveFile=\"$p\" >/dev/null 2>&1 &&"
-            + " $n \"$@\" -Xshare:on -XX:SharedArchiveFile=\"$p\" " + LaunchLine.MAIN_CLASS + " " + LaunchLine.CHECK
-            + " >/dev/null 2>&1; then mv -f \"$p\" \"$f\"; fi\n"
-            + "rm -f \"$p\" \"$l\"\n";
-
     /** In the class list of a process that booted: the class that serves the parent's commands. */
     private static final String COMMAND_LOOP = "dev/jfork/internal/child/CommandLoop";
+    /** Options (prefixes) that make a configuration ineligible: class-data options of the user's own, agents, another class loader. */
+    private static final String[] INELIGIBLE = {"-XX:+AutoCreateSharedArchive", "-XX:-AutoCreateSharedArchive", "-XX:+UseSharedSpaces",
+        "-XX:-UseSharedSpaces", "-XX:SharedBaseAddress", "-XX:+RecordDynamicDumpInfo", "-javaagent", "-agentlib", "-agentpath",
+        "-Djava.system.class.loader"};
+    /** Environment variables whose options the JVM adds to its command line. */
+    private static final String[] OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+    /** Options (prefixes) left out of the dump's and the check's command lines: they write files, or run commands. */
+    private static final String[] NOT_FOR_HELPERS = {"-Xlog", "-verbose", "-XX:StartFlightRecording", "-XX:FlightRecorderOptions",
+        "-XX:+AlwaysPreTouch", "-XX:OnOutOfMemoryError", "-XX:OnError", "-XX:+HeapDumpOnOutOfMemoryError", "-XX:HeapDumpPath",
+        "-XX:ErrorFile", "-Xloggc"};
 
+    /**
+     * Moves the recorded class list to names with this shell's pid, runs the dump, then the check,
+     * and moves the archive into place if both succeed, else leaves the failure marker; removes
+     * what is left either way. Arguments: the archive, the class list, then {@code java}, its
+     * options and class path.
+     */
+    private static final String SCRIPT = "f=$1; r=$2; shift 2\n"
+            + "p=\"$f.$$.tmp\"; l=\"$p.classlist\"\n"
+            + "mv -f \"$r\" \"$l\" || exit 0\n"
+            + "if command -v nice >/dev/null 2>&1; then set -- nice -n " + BACKGROUND_NICE + " \"$@\"; fi\n"
+            + "if \"$@\" -Xshare:dump -XX:SharedClassListFile=\"$l\" -XX:SharedArchiveFile=\"$p\" >/dev/null 2>&1 &&"
+            + " \"$@\" -Xshare:on -XX:SharedArchiveFile=\"$p\" " + LaunchLine.MAIN_CLASS + " " + LaunchLine.CHECK
+            + " >/dev/null 2>&1; then mv -f \"$p\" \"$f\"; else : > \"$f.failed\"; fi\n"
+            + "rm -f \"$p\" \"$l\"\n";
+
+    private final JvmSpec spec;
     private final Path archive;
     private final boolean use;
     private final Path recorded;
     private final String key;
     private final List<String> base;
 
-    private FirstProcessArchive(Path archive, boolean use, Path recorded, String key, List<String> base) {
+    private FirstProcessArchive(JvmSpec spec, Path archive, boolean use, Path recorded, String key, List<String> base) {
+        this.spec = spec;
         this.archive = archive;
         this.use = use;
         this.recorded = recorded;
@@ -75,7 +104,7 @@ final class FirstProcessArchive {
     }
 
     /** Neither an archive nor a recording. */
-    private static final FirstProcessArchive NONE = new FirstProcessArchive(null, false, null, null, List.of());
+    private static final FirstProcessArchive NONE = new FirstProcessArchive(null, null, false, null, null, List.of());
 
     /**
      * What the first process started with {@code argv} ({@link JvmCommand#argv}) does: maps its
@@ -84,42 +113,71 @@ final class FirstProcessArchive {
     static FirstProcessArchive of(JvmSpec spec, List<String> argv) {
         try {
             int main = argv.indexOf(LaunchLine.MAIN_CLASS);
-            if (!spec.classDataSharing() || main < 0 || !ownHotSpot(spec)) {
+            if (!spec.classDataSharing() || main < 0 || !ownHotSpot(spec) || optionsFromEnvironment(spec.environment())) {
                 return NONE;
             }
             List<String> base = new ArrayList<>(argv.subList(0, main));
-            for (String option : base.subList(1, base.size())) {
-                String o = option.toLowerCase(java.util.Locale.ROOT);
-                if (!o.startsWith("-d") && (o.contains("share") || o.contains("aot") || o.contains("archive") || o.contains("classlist"))) {
-                    return NONE; // the user's own class-data options (-Xshare, -XX:SharedArchiveFile, -XX:AOTCache, ...)
+            int cp = base.indexOf("-cp");
+            for (int i = 1; i < base.size(); i++) {
+                if (i != cp + 1 && ineligible(base.get(i))) {
+                    return NONE;
                 }
             }
             List<String> classPath = classPath(base);
-            if (classPath == null) {
-                return NONE;
+            Path dir = spec.cacheDirectory();
+            String d = dir.toString();
+            if (classPath == null || d.contains("%") || d.contains(File.pathSeparator) || (Files.exists(dir) && !Files.isWritable(dir))) {
+                return NONE; // % and : mean something in the JVM's archive options
             }
             String key = key(base, classPath);
-            Path dir = spec.cacheDirectory();
             Path archive = dir.resolve("first-" + key + ".jsa");
             if (Files.isRegularFile(archive) && Files.size(archive) > 0) {
-                return new FirstProcessArchive(archive, true, null, key, base);
+                return new FirstProcessArchive(spec, archive, true, null, key, base);
             }
-            if (beingBuilt(dir, archive.getFileName().toString()) || !RECORDING.add(key)) {
-                return NONE; // being recorded or built by another program, or by an earlier first process of this one
+            if (Files.exists(failedMarker(archive)) || beingBuilt(dir, archive.getFileName().toString()) || !RECORDING.add(key)) {
+                return NONE; // failed before; or being recorded or built by another program, or an earlier first process of this one
             }
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path recorded = dir.resolve(ArchiveCachePruner.partialName(archive.getFileName().toString()) + ".recorded");
-            return new FirstProcessArchive(archive, false, recorded, key, base);
+            return new FirstProcessArchive(spec, archive, false, recorded, key, base);
         } catch (IOException | RuntimeException e) {
             return NONE;
         }
     }
 
+    private static boolean ineligible(String option) {
+        if (ArchiveOptions.isArchiveOption(option)) {
+            return true;
+        }
+        for (String p : INELIGIBLE) {
+            if (option.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean optionsFromEnvironment(Map<String, String> environment) {
+        for (String v : OPTION_VARIABLES) {
+            String value = environment.get(v);
+            if (value != null && !value.isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Path failedMarker(Path archive) {
+        return Paths.get(archive + ".failed");
+    }
+
     /** The JVM options the process gets for this (before the user's own); none if neither. */
     List<String> options() {
         if (use) {
-            // the JVM ignores an archive that does not fit (-Xshare:auto); its notes about that are not the program's output
-            return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            List<String> o = new ArrayList<>();
+            o.add("-XX:SharedArchiveFile=" + archive);
+            o.addAll(ArchiveOptions.QUIET); // its notes about an archive that does not fit are not the program's output
+            return o;
         }
         return recorded == null ? List.of() : List.of("-XX:DumpLoadedClassList=" + recorded);
     }
@@ -129,45 +187,94 @@ final class FirstProcessArchive {
         return use;
     }
 
-    /**
-     * Once the recording process has entered its function: dumps, checks and moves the archive
-     * into place in the background (see the class comment). Does nothing if there is no recording.
-     * Never throws.
-     */
-    void build() {
-        if (recorded == null) {
-            return;
+    /** The process was not started after all: nothing is recorded. */
+    void abandon() {
+        if (recorded != null) {
+            try {
+                Files.deleteIfExists(recorded);
+            } catch (IOException ignored) {
+                // the cache's pruning removes it
+            }
+            RECORDING.remove(key);
         }
-        Path partial = Paths.get(recorded.toString().substring(0, recorded.toString().length() - ".recorded".length()));
-        Path list = Paths.get(partial + ".classlist");
+    }
+
+    /**
+     * Once the process has settled: starts the build of a recording in the background (see the
+     * class comment), or checks that a process given the archive mapped it (else the archive is
+     * deleted, to be recorded again). Never throws.
+     */
+    void settled(long pid) {
+        if (use) {
+            unmappedIsDeleted(pid);
+        } else if (recorded != null) {
+            build();
+        }
+    }
+
+    private void unmappedIsDeleted(long pid) {
+        try {
+            String maps = new String(Files.readAllBytes(Paths.get("/proc/" + pid + "/maps")), StandardCharsets.ISO_8859_1);
+            if (!maps.isEmpty() && !maps.contains(archive.toString())) {
+                Log.LOG.log(System.Logger.Level.DEBUG, "jfork: process {0} did not map {1}: deleted, to be recorded again", pid, archive);
+                Files.deleteIfExists(archive);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process has ended already: nothing to tell
+        }
+    }
+
+    private void build() {
+        Path list = Paths.get(recorded + ".list");
         try {
             // the process still lists what it loads from here on: its list so far, whole lines only
             byte[] all = Files.readAllBytes(recorded);
             if (!new String(all, StandardCharsets.ISO_8859_1).contains(COMMAND_LOOP)) {
-                throw new IOException("the process ended before its command loop ran"); // a failed boot: nothing worth archiving
+                Files.deleteIfExists(recorded);
+                return; // it ended before its command loop ran (a failed boot): nothing worth archiving, nothing failed
             }
             int end = all.length;
             while (end > 0 && all[end - 1] != '\n') {
                 end--;
             }
-            Files.write(list, java.util.Arrays.copyOf(all, end));
+            Files.write(list, Arrays.copyOf(all, end));
             Files.deleteIfExists(recorded); // the process keeps writing to it, unnamed, until it ends
-            List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "jfork-first-process-archive", partial.toString(),
-                    archive.toString(), list.toString()));
-            command.addAll(base);
-            new ProcessBuilder(command).redirectInput(new File("/dev/null")).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "jfork-first-process-archive", archive.toString(),
+                    list.toString()));
+            for (String a : base) {
+                if (!notForHelpers(a)) {
+                    command.add(a);
+                }
+            }
+            ProcessBuilder pb = new ProcessBuilder(command).redirectInput(new File("/dev/null"))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().clear();
+            pb.environment().putAll(spec.environment());
+            if (spec.workingDirectory() != null) {
+                pb.directory(spec.workingDirectory().toFile());
+            }
+            pb.start();
         } catch (IOException | RuntimeException e) {
             Log.LOG.log(System.Logger.Level.DEBUG, "jfork: no class-data archive for a first process: {0}", e.toString());
             try {
                 Files.deleteIfExists(recorded);
                 Files.deleteIfExists(list);
+                Files.write(failedMarker(archive), new byte[0]);
             } catch (IOException ignored) {
-                // the cache's pruning removes it
+                // the cache's pruning removes what is left
             }
         } finally {
             RECORDING.remove(key);
         }
+    }
+
+    private static boolean notForHelpers(String option) {
+        for (String p : NOT_FOR_HELPERS) {
+            if (option.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a live process has partial files of {@code archive} in {@code dir} (see {@link ArchiveCachePruner#partialName}). */
@@ -175,7 +282,7 @@ final class FirstProcessArchive {
         if (!Files.isDirectory(dir)) {
             return false;
         }
-        try (java.nio.file.DirectoryStream<Path> partials = Files.newDirectoryStream(dir, archive + ".*.tmp*")) {
+        try (DirectoryStream<Path> partials = Files.newDirectoryStream(dir, archive + ".*.tmp*")) {
             for (Path p : partials) {
                 if (!ArchiveCachePruner.isAbandoned(p.getFileName().toString())) {
                     return true;
@@ -222,7 +329,7 @@ final class FirstProcessArchive {
      * entry's size and date. Two 64-bit FNV-1a hashes with different seeds, mixed: not
      * {@code MessageDigest}, whose security providers' set-up costs a cold program 15-20 ms before
      * its first process could start (a collision is harmless: the JVM checks that an archive fits
-     * its class path and options, and ignores it if not).
+     * its class path and options, and a process that does not map its archive has it deleted).
      */
     private static String key(List<String> base, List<String> classPath) {
         StringBuilder k = new StringBuilder("jfork-first-process-v1\n");

@@ -73,7 +73,7 @@ public final class ArchiveCachePruner {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (!(name.endsWith(".jsa") || name.endsWith(".aot") || name.contains(".tmp"))) {
+                if (!(name.endsWith(".jsa") || name.endsWith(".aot") || name.endsWith(".failed") || name.contains(".tmp"))) {
                     continue; // not ours
                 }
                 try {

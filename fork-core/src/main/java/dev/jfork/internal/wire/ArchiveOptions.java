@@ -15,6 +15,13 @@ public final class ArchiveOptions {
         "-XX:ArchiveClassesAtExit", "-XX:AOTCacheOutput", "-XX:AOTConfiguration", "-XX:DumpLoadedClassList=",
         "-XX:SharedClassListFile=", "-Xshare:"};
 
+    /**
+     * What a program's first process gets beside its class-data archive: the JVM's notes about an
+     * archive that does not fit go to standard output, which is the program's. Stripped as archive
+     * options are: they belong to that archive, not to what the process is forked into.
+     */
+    public static final List<String> QUIET = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+
     /** Whether {@code option} selects, checks or writes a class-data archive. */
     public static boolean isArchiveOption(String option) {
         for (String p : PREFIXES) {
@@ -29,7 +36,7 @@ public final class ArchiveOptions {
     public static List<String> without(List<String> options) {
         List<String> out = new ArrayList<String>(options.size());
         for (String o : options) {
-            if (!isArchiveOption(o)) {
+            if (!isArchiveOption(o) && !QUIET.contains(o)) {
                 out.add(o);
             }
         }

@@ -12,7 +12,7 @@ public final class Protocol {
     private Protocol() {}
 
     /** Bumped on every incompatible change; parent and child must agree. */
-    public static final int VERSION = 6;
+    public static final int VERSION = 7;
 
     // ---- parent -> process (commands); id 0 unless said otherwise ----
     /** Load and initialise classes: string list of binary class names. */

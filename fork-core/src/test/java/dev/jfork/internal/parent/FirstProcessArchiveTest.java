@@ -1,6 +1,7 @@
 package dev.jfork.internal.parent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -103,7 +104,7 @@ class FirstProcessArchiveTest {
 
     @Test
     void theFirstProcessOfAConfigurationRecordsAnArchiveThatTheNextOneMaps() throws Exception {
-        Path cache = tmp.resolve("cache1");
+        Path cache = tmp.resolve("cache one's"); // the build's shell script gets paths with a space and a quote
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         JvmSpec s = spec(cache).stderr(stderr).build();
         try (Fork first = start(s)) {
@@ -136,7 +137,7 @@ class FirstProcessArchiveTest {
     }
 
     @Test
-    void anArchiveThatDoesNotFitIsIgnoredQuietly() throws Exception {
+    void anArchiveTheProcessDidNotMapIsDeletedAndRecordedAgain() throws Exception {
         Path cache = tmp.resolve("cache2");
         JvmSpec s = spec(cache).build();
         try (Fork first = start(s)) {
@@ -157,10 +158,48 @@ class FirstProcessArchiveTest {
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         try (Fork next = start(spec(cache).stderr(stderr).build())) {
             assertTrue(commandLine(next).contains("-XX:SharedArchiveFile=" + archive), commandLine(next));
-            echoes(next);
+            ForkChannel ch = TestSupport.await(next.run("dev.jfork.ChildFunctions.echo")); // settled: the parent looks at its maps
+            String maps = new String(Files.readAllBytes(Paths.get("/proc/" + next.pid().orElseThrow() + "/maps")), StandardCharsets.UTF_8);
+            assertFalse(maps.contains(archive.toString()), "the JVM did not map what is not an archive");
+            ch.outputStream().write("still works\n".getBytes(StandardCharsets.UTF_8));
+            ch.outputStream().flush();
+            assertEquals("echo:still works", TestSupport.readLine(ch));
+            TestSupport.waitUntil(() -> !Files.exists(archive), "an archive the process did not map is deleted");
+            ch.close();
             TestSupport.exitOf(next);
         }
         assertEquals("", stderr.toString(StandardCharsets.UTF_8), "nothing on the process's stderr");
+        try (Fork again = start(s)) {
+            assertTrue(commandLine(again).contains("-XX:DumpLoadedClassList="), "recorded again: " + commandLine(again));
+            echoes(again);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the archive is made again");
+    }
+
+    @Test
+    void aConfigurationWhoseBuildFailedIsNotRecordedAgain() throws Exception {
+        Path cache = tmp.resolve("cache4");
+        JvmSpec s = spec(cache).build();
+        List<String> argv = commandOf(s);
+        FirstProcessArchive recording = FirstProcessArchive.of(s, argv);
+        String option = recording.options().get(0);
+        assertTrue(option.startsWith("-XX:DumpLoadedClassList="), option);
+        recording.abandon();
+        String partial = option.substring(option.lastIndexOf('/') + 1);
+        Path failed = cache.resolve(partial.substring(0, partial.indexOf(".jsa.") + 4) + ".failed");
+        Files.write(failed, new byte[0]);
+        assertEquals(List.of(), FirstProcessArchive.of(s, argv).options(), "a failed build is not tried again");
+        Files.delete(failed);
+        FirstProcessArchive again = FirstProcessArchive.of(s, argv);
+        assertEquals(option.substring(0, option.indexOf(".jsa.")), again.options().get(0).substring(0, option.indexOf(".jsa.")),
+                "recorded once the marker is gone");
+        again.abandon();
     }
 
     @Test
@@ -172,7 +211,12 @@ class FirstProcessArchiveTest {
         withDirectory.add(dir.toString());
         List<JvmSpec> none = List.of(JvmSpec.builder().classPath(withDirectory).cacheDirectory(cache).build(),
                 spec(cache).jvmOptions("-Xshare:auto").build(), spec(cache).classDataSharing(false).build(),
-                spec(cache).java(tmp.resolve("java")).build());
+                spec(cache).java(tmp.resolve("java")).build(), spec(cache).jvmOptions("-javaagent:/nowhere/agent.jar").build(),
+                spec(cache).env("JAVA_TOOL_OPTIONS", "-Xss2m").build(), spec(tmp.resolve("cache%p")).build());
+        FirstProcessArchive fits = FirstProcessArchive.of(spec(cache).jvmOptions("-Dshare.archive.aot=1").build(),
+                commandOf(spec(cache).jvmOptions("-Dshare.archive.aot=1").build()));
+        assertEquals(1, fits.options().size(), "a property is not a class-data option");
+        fits.abandon();
         for (JvmSpec s : none) {
             List<String> argv = commandOf(s);
             FirstProcessArchive a = FirstProcessArchive.of(s, argv);
