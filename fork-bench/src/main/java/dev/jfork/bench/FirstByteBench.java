@@ -856,6 +856,7 @@ public final class FirstByteBench {
             JavaVariant.readers.shutdownNow();
         }
         String loadEnd = SpawnBench.loadAverage();
+        awaitArchiveBuilds(); // this run's own first process's, detached but still this JVM's descendants
         leftovers = SpawnBench.awaitNoChildren(10_000);
         long descendants = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count();
         if (descendants > 0) {
@@ -970,10 +971,66 @@ public final class FirstByteBench {
             boolean counted = i >= o.firstWarmup;
             StringBuilder line = new StringBuilder(counted ? "fresh JVM " + (i - o.firstWarmup + 1) + "/" + o.samples
                     : "fresh JVM warm-up " + (i + 1) + "/" + o.firstWarmup).append(", ms to first byte:");
+            if (i == o.firstWarmup) {
+                awaitArchiveBuilds(); // counted programs find their configuration's archive, as a program's later runs do
+            }
             rest();
             first.sample(counted, line);
             log(line.toString());
         }
+    }
+
+    /** The name the class-data archive builds of programs' first processes run under ({@code FirstProcessArchive}). */
+    static final String ARCHIVE_BUILD = "jfork-first-process-archive";
+
+    /**
+     * Waits, at most 120 s, until no class-data archive of a program's first process is being
+     * built on this machine: such a build runs at nice +10, detached from the program that
+     * started it, and takes seconds where the machine is busy (a bench run is).
+     */
+    static void awaitArchiveBuilds() {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(120);
+        boolean waited = false;
+        while (!archiveBuilds().isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                log("WARNING: first-process archive builds still running after 120 s: " + archiveBuilds());
+                return;
+            }
+            waited = true;
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (waited) {
+            log(String.format(Locale.ROOT, "waited %.1f s for first-process archive builds to end", (System.nanoTime() - start) / 1e9));
+        }
+    }
+
+    /** Pids of the first-process archive builds running now (their shell's command line names them). */
+    static List<Long> archiveBuilds() {
+        List<Long> found = new ArrayList<>();
+        File[] procs = new File("/proc").listFiles();
+        if (procs == null) {
+            return found;
+        }
+        for (File p : procs) {
+            if (!p.getName().chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            try {
+                String cmd = new String(Files.readAllBytes(p.toPath().resolve("cmdline")), StandardCharsets.UTF_8);
+                if (cmd.contains(ARCHIVE_BUILD)) {
+                    found.add(Long.parseLong(p.getName()));
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // gone meanwhile
+            }
+        }
+        return found;
     }
 
     static void sustainedPhase(Options o, List<Variant> variants) {

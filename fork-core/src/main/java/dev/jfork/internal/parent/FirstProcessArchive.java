@@ -7,6 +7,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,8 +31,10 @@ import dev.jfork.internal.wire.LaunchLine;
  * first byte 35-50 ms sooner (measured on 2 CPUs, 35 jars: 259 to 223 ms, 298 to 251 ms).
  *
  * <p>One archive per configuration, in the spec's {@linkplain JvmSpec#cacheDirectory() cache
- * directory}: {@code first-<key>.jsa}, the key hashing the {@code java} build, the first process's
- * JVM options and class path (with the size and date of every entry). A program whose
+ * directory}: {@code first-<configuration>-<version>.jsa}, the configuration hashing the
+ * {@code java} build, the first process's JVM options and class path, the version also the size and
+ * date of every class path entry; a new version's archive replaces the configuration's older ones
+ * (a developer's every build of a jar would otherwise leave 10 MB until the cache's pruning). A program whose
  * configuration has no archive yet records it once: its first process lists the classes it loads
  * ({@code -XX:DumpLoadedClassList}, which changes nothing else in it), and once that process has
  * entered its function, a static archive of that list is dumped ({@code -Xshare:dump}), checked by
@@ -74,17 +78,19 @@ final class FirstProcessArchive {
 
     /**
      * Moves the recorded class list to names with this shell's pid, runs the dump, then the check,
-     * and moves the archive into place if both succeed, else leaves the failure marker; removes
-     * what is left either way. Arguments: the archive, the class list, then {@code java}, its
-     * options and class path.
+     * and moves the archive into place if both succeed (and removes the configuration's older
+     * versions and their failure markers), else leaves the failure marker; removes what is left
+     * either way. Arguments: the archive, the class list, the configuration's name prefix, then
+     * {@code java}, its options and class path.
      */
-    private static final String SCRIPT = "f=$1; r=$2; shift 2\n"
+    private static final String SCRIPT = "f=$1; r=$2; o=$3; shift 3\n"
             + "p=\"$f.$$.tmp\"; l=\"$p.classlist\"\n"
             + "mv -f \"$r\" \"$l\" || exit 0\n"
             + "if command -v nice >/dev/null 2>&1; then set -- nice -n " + BACKGROUND_NICE + " \"$@\"; fi\n"
             + "if \"$@\" -Xshare:dump -XX:SharedClassListFile=\"$l\" -XX:SharedArchiveFile=\"$p\" >/dev/null 2>&1 &&"
             + " \"$@\" -Xshare:on -XX:SharedArchiveFile=\"$p\" " + LaunchLine.MAIN_CLASS + " " + LaunchLine.CHECK
-            + " >/dev/null 2>&1; then mv -f \"$p\" \"$f\"; else : > \"$f.failed\"; fi\n"
+            + " >/dev/null 2>&1; then mv -f \"$p\" \"$f\" && for x in \"$o\"*.jsa \"$o\"*.jsa.failed; do"
+            + " [ \"$x\" = \"$f\" ] || rm -f \"$x\"; done; else : > \"$f.failed\"; fi\n"
             + "rm -f \"$p\" \"$l\"\n";
 
     private final JvmSpec spec;
@@ -126,7 +132,7 @@ final class FirstProcessArchive {
             List<String> classPath = classPath(base);
             Path dir = spec.cacheDirectory();
             String d = dir.toString();
-            if (classPath == null || d.contains("%") || d.contains(File.pathSeparator) || (Files.exists(dir) && !Files.isWritable(dir))) {
+            if (classPath == null || d.contains("%") || d.contains(File.pathSeparator) || (Files.exists(dir) && !ownedAlone(dir))) {
                 return NONE; // % and : mean something in the JVM's archive options
             }
             String key = key(base, classPath);
@@ -155,6 +161,17 @@ final class FirstProcessArchive {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether only this user can put files into {@code dir} (an archive found there is mapped
+     * without a check), and can write there.
+     */
+    private static boolean ownedAlone(Path dir) throws IOException {
+        PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class);
+        Set<PosixFilePermission> p = a.permissions();
+        return a.isDirectory() && a.owner().getName().equals(System.getProperty("user.name")) && p.contains(PosixFilePermission.OWNER_WRITE)
+                && !p.contains(PosixFilePermission.GROUP_WRITE) && !p.contains(PosixFilePermission.OTHERS_WRITE);
     }
 
     private static boolean optionsFromEnvironment(Map<String, String> environment) {
@@ -239,8 +256,10 @@ final class FirstProcessArchive {
             }
             Files.write(list, Arrays.copyOf(all, end));
             Files.deleteIfExists(recorded); // the process keeps writing to it, unnamed, until it ends
+            String name = archive.getFileName().toString();
+            String configuration = archive.resolveSibling(name.substring(0, name.lastIndexOf('-') + 1)).toString();
             List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "jfork-first-process-archive", archive.toString(),
-                    list.toString()));
+                    list.toString(), configuration));
             for (String a : base) {
                 if (!notForHelpers(a)) {
                     command.add(a);
@@ -325,8 +344,9 @@ final class FirstProcessArchive {
     }
 
     /**
-     * The configuration's key: the {@code java} build, the options and the class path with each
-     * entry's size and date. Two 64-bit FNV-1a hashes with different seeds, mixed: not
+     * The configuration's key, {@code <configuration>-<version>}: the {@code java} build, the
+     * options and the class path; then also the JDK's and each class path entry's size and date.
+     * 64-bit FNV-1a hashes with different seeds, mixed: not
      * {@code MessageDigest}, whose security providers' set-up costs a cold program 15-20 ms before
      * its first process could start (a collision is harmless: the JVM checks that an archive fits
      * its class path and options, and a process that does not map its archive has it deleted).
@@ -335,17 +355,21 @@ final class FirstProcessArchive {
         StringBuilder k = new StringBuilder("jfork-first-process-v1\n");
         Path home = Paths.get(System.getProperty("java.home"));
         k.append(home).append('\n').append(System.getProperty("java.vm.version")).append('\n');
-        File modules = home.resolve("lib").resolve("modules").toFile();
-        k.append(modules.length()).append(' ').append(modules.lastModified()).append('\n');
         for (String a : base) {
             k.append(a).append('\n');
         }
+        String configuration = hash(k.toString(), 0xcbf29ce484222325L);
+        File modules = home.resolve("lib").resolve("modules").toFile();
+        k.append(modules.length()).append(' ').append(modules.lastModified()).append('\n');
         for (String e : classPath) {
             File f = new File(e);
             k.append(e).append(' ').append(f.length()).append(' ').append(f.lastModified()).append('\n');
         }
-        byte[] bytes = k.toString().getBytes(StandardCharsets.UTF_8);
-        return hex(mix(fnv1a(bytes, 0xcbf29ce484222325L))) + hex(mix(fnv1a(bytes, 0x84222325cbf29ce4L)));
+        return configuration + "-" + hash(k.toString(), 0x84222325cbf29ce4L);
+    }
+
+    private static String hash(String text, long seed) {
+        return hex(mix(fnv1a(text.getBytes(StandardCharsets.UTF_8), seed)));
     }
 
     private static long fnv1a(byte[] bytes, long seed) {

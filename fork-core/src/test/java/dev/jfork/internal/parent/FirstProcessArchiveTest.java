@@ -183,6 +183,47 @@ class FirstProcessArchiveTest {
     }
 
     @Test
+    void aNewVersionOfTheClassPathReplacesTheConfigurationsArchive() throws Exception {
+        Path cache = tmp.resolve("cache5");
+        Path extra = tmp.resolve("extra.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(extra))) {
+            out.putNextEntry(new JarEntry("extra.txt"));
+            out.write(1);
+            out.closeEntry();
+        }
+        List<String> cp = new ArrayList<>(jarsOnly);
+        cp.add(extra.toString());
+        JvmSpec s = spec(cache).classPath(cp).build();
+        try (Fork first = start(s)) {
+            echoes(first);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the archive is made");
+        Path old = archives(cache).get(0);
+        Files.setLastModifiedTime(extra, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000)); // a new build of the jar
+        try (Fork next = start(s)) {
+            assertTrue(commandLine(next).contains("-XX:DumpLoadedClassList="), "a new version is recorded: " + commandLine(next));
+            echoes(next);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                List<Path> now = archives(cache);
+                return now.size() == 1 && !now.get(0).equals(old);
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the new version's archive replaces the old one");
+        String name = old.getFileName().toString();
+        assertTrue(archives(cache).get(0).getFileName().toString().startsWith(name.substring(0, name.lastIndexOf('-') + 1)),
+                "the same configuration");
+    }
+
+    @Test
     void aConfigurationWhoseBuildFailedIsNotRecordedAgain() throws Exception {
         Path cache = tmp.resolve("cache4");
         JvmSpec s = spec(cache).build();
@@ -212,7 +253,8 @@ class FirstProcessArchiveTest {
         List<JvmSpec> none = List.of(JvmSpec.builder().classPath(withDirectory).cacheDirectory(cache).build(),
                 spec(cache).jvmOptions("-Xshare:auto").build(), spec(cache).classDataSharing(false).build(),
                 spec(cache).java(tmp.resolve("java")).build(), spec(cache).jvmOptions("-javaagent:/nowhere/agent.jar").build(),
-                spec(cache).env("JAVA_TOOL_OPTIONS", "-Xss2m").build(), spec(tmp.resolve("cache%p")).build());
+                spec(cache).env("JAVA_TOOL_OPTIONS", "-Xss2m").build(), spec(tmp.resolve("cache%p")).build(),
+                spec(sharedWritable()).build());
         FirstProcessArchive fits = FirstProcessArchive.of(spec(cache).jvmOptions("-Dshare.archive.aot=1").build(),
                 commandOf(spec(cache).jvmOptions("-Dshare.archive.aot=1").build()));
         assertEquals(1, fits.options().size(), "a property is not a class-data option");
@@ -223,6 +265,13 @@ class FirstProcessArchiveTest {
             assertEquals(List.of(), a.options(), "no archive options for " + argv);
         }
         assertTrue(!Files.exists(cache) || archives(cache).isEmpty(), "nothing recorded");
+    }
+
+    /** A cache directory other users may write into: an archive found there could be anyone's. */
+    private static Path sharedWritable() throws IOException {
+        Path d = Files.createDirectories(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        return d;
     }
 
     /** The part of a first process's command line that decides its archive: java, options, class path, main class. */
