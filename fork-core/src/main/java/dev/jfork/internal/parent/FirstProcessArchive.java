@@ -52,7 +52,8 @@ import dev.jfork.internal.wire.LaunchLine;
  * {@code java} than this JVM's own, a JVM that is not HotSpot, class-data options, agents or
  * another system class loader among the options, options from the environment
  * ({@code JAVA_TOOL_OPTIONS} and the like, which the key would not see), a directory on the class
- * path, a cache directory that cannot be written) starts as before. An archive the JVM finds does
+ * path or in the manifest of a class path of one jar, a cache directory that other users could
+ * write into or this one cannot) starts as before. An archive the JVM finds does
  * not fit (a jar named only in a manifest changed, say) would leave the process without any
  * class-data sharing, quietly ({@code -Xshare:auto}, the JVM's notes about it kept off the
  * process's output): so once such a process settled, the parent looks in its
@@ -334,13 +335,49 @@ final class FirstProcessArchive {
             if (e.isEmpty()) {
                 continue;
             }
-            String[] content = new File(e).list();
-            if (content != null && content.length > 0) {
+            if (hasContent(new File(e))) {
                 return null;
             }
             entries.add(e);
         }
+        if (entries.size() == 1 && manifestNamesADirectory(new File(entries.get(0)))) {
+            return null;
+        }
         return entries;
+    }
+
+    private static boolean hasContent(File f) {
+        String[] content = f.list();
+        return content != null && content.length > 0;
+    }
+
+    /**
+     * Whether a jar's manifest {@code Class-Path} names a directory with content: a class path of
+     * one jar is often only that manifest (surefire's test JVMs, an IDE's short command line),
+     * and the JVM cannot dump an archive of it. Only looked at for a class path of one jar: it
+     * opens the jar, before the first process starts.
+     */
+    private static boolean manifestNamesADirectory(File jar) {
+        try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar)) {
+            java.util.jar.Manifest m = j.getManifest();
+            String listed = m == null ? null : m.getMainAttributes().getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+            if (listed == null) {
+                return false;
+            }
+            for (String entry : listed.trim().split("\\s+")) {
+                try {
+                    java.net.URI uri = jar.getAbsoluteFile().getParentFile().toURI().resolve(entry);
+                    if ("file".equals(uri.getScheme()) && hasContent(new File(uri))) {
+                        return true;
+                    }
+                } catch (IllegalArgumentException e) {
+                    // not a file URL: the JVM ignores it too
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true; // cannot tell: no archive
+        }
     }
 
     /**

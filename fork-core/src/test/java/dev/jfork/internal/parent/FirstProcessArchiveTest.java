@@ -254,7 +254,7 @@ class FirstProcessArchiveTest {
                 spec(cache).jvmOptions("-Xshare:auto").build(), spec(cache).classDataSharing(false).build(),
                 spec(cache).java(tmp.resolve("java")).build(), spec(cache).jvmOptions("-javaagent:/nowhere/agent.jar").build(),
                 spec(cache).env("JAVA_TOOL_OPTIONS", "-Xss2m").build(), spec(tmp.resolve("cache%p")).build(),
-                spec(sharedWritable()).build());
+                spec(sharedWritable()).build(), JvmSpec.builder().classPath(List.of(manifestOnlyJar(dir).toString())).cacheDirectory(cache).build());
         FirstProcessArchive fits = FirstProcessArchive.of(spec(cache).jvmOptions("-Dshare.archive.aot=1").build(),
                 commandOf(spec(cache).jvmOptions("-Dshare.archive.aot=1").build()));
         assertEquals(1, fits.options().size(), "a property is not a class-data option");
@@ -265,6 +265,18 @@ class FirstProcessArchiveTest {
             assertEquals(List.of(), a.options(), "no archive options for " + argv);
         }
         assertTrue(!Files.exists(cache) || archives(cache).isEmpty(), "nothing recorded");
+    }
+
+    /** A jar whose only content is a manifest naming {@code dir} (as surefire's test JVMs have). */
+    private static Path manifestOnlyJar(Path dir) throws IOException {
+        Path jar = tmp.resolve("manifest-only.jar");
+        java.util.jar.Manifest m = new java.util.jar.Manifest();
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, dir.toUri().toString());
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
+            out.flush();
+        }
+        return jar;
     }
 
     /** A cache directory other users may write into: an archive found there could be anyone's. */
