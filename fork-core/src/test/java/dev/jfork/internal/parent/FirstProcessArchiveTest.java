@@ -121,9 +121,13 @@ class FirstProcessArchiveTest {
         Path archive = archives(cache).get(0);
         try (Fork next = start(s)) {
             assertTrue(commandLine(next).contains("-XX:SharedArchiveFile=" + archive), commandLine(next));
-            echoes(next);
+            ForkChannel ch = TestSupport.await(next.run("dev.jfork.ChildFunctions.echo"));
+            ch.outputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+            ch.outputStream().flush();
+            assertEquals("echo:hello", TestSupport.readLine(ch)); // in its function: alive while its maps are read
             String maps = new String(Files.readAllBytes(Paths.get("/proc/" + next.pid().orElseThrow() + "/maps")), StandardCharsets.UTF_8);
             assertTrue(maps.contains(archive.toString()), "the JVM maps the archive");
+            ch.close();
             TestSupport.exitOf(next);
         }
         TestSupport.waitUntil(() -> {
@@ -134,6 +138,32 @@ class FirstProcessArchiveTest {
             }
         }, "only the archive is left in the cache (no class list, no partial file)");
         assertEquals("", stderr.toString(StandardCharsets.UTF_8), "nothing on the processes' stderr");
+    }
+
+    @Test
+    void aFirstProcessThatIsForkedFromPassesNoneOfItsArchiveOptionsOn() throws Exception {
+        Path cache = tmp.resolve("cache6");
+        JvmSpec s = spec(cache).build();
+        try (Fork first = start(s)) {
+            echoes(first);
+        }
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, "the archive is made");
+        try (Fork template = start(s)) {
+            assertTrue(commandLine(template).contains("-XX:SharedArchiveFile=" + archives(cache).get(0)), commandLine(template));
+            Fork fork = template.fork();
+            String forked = commandLine(fork); // before it runs: it ends with its function
+            echoes(fork);
+            for (String option : List.of("first-", "-XX:DumpLoadedClassList", "-Xlog:cds=off", "-Xlog:cds+dynamic=off")) {
+                assertFalse(forked.contains(option), "a fork of the first process gets none of its archive options: " + forked);
+            }
+            TestSupport.exitOf(fork);
+        }
     }
 
     @Test
