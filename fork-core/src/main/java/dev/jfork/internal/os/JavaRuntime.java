@@ -28,13 +28,10 @@ public final class JavaRuntime {
     private static final String VERSION_OUTPUT = "version \"(\\d+)(?:[.\"+-])";
 
     public static int featureVersion(Path java) throws IOException {
-        if (java.toString().equals(OWN_LAUNCHER)) {
-            return Runtime.version().feature(); // JvmSpec's default: not even the file system is asked
-        }
-        Path real = java.toRealPath();
-        if (real.equals(Own.JAVA)) {
+        if (isOwn(java)) {
             return Runtime.version().feature(); // the common case, on a program's first create(): nothing to read
         }
+        Path real = java.toRealPath();
         Integer cached = CACHE.get(real);
         if (cached != null) {
             return cached;
@@ -42,6 +39,15 @@ public final class JavaRuntime {
         int v = detect(real);
         CACHE.put(real, v);
         return v;
+    }
+
+    /**
+     * Whether {@code java} is this JVM's own launcher: JvmSpec's default is compared as a string
+     * (not even the file system is asked, on a program's way to its first process), anything else
+     * by its real path.
+     */
+    public static boolean isOwn(Path java) throws IOException {
+        return java.toString().equals(OWN_LAUNCHER) || java.toRealPath().equals(Own.JAVA);
     }
 
     /** This JVM's own {@code java} (real path), or null. */

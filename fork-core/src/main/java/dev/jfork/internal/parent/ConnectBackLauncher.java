@@ -103,7 +103,7 @@ final class ConnectBackLauncher {
         try {
             // only the command line before the start: the rest (the listener first) is done while the child boots
             List<String> argv = JvmCommand.argv(spec, OwnPid.VALUE, Protocol.FD_CONTROL, role, listener.path);
-            FirstProcessArchive archive = FirstProcessArchive.of(spec, argv);
+            FirstProcessArchive archive = FirstProcessArchive.of(spec, argv, OwnPid.VALUE);
             argv.addAll(1, archive.options());
             recording = archive;
             ProcessBuilder pb = new ProcessBuilder(argv).redirectOutput(ProcessBuilder.Redirect.INHERIT);

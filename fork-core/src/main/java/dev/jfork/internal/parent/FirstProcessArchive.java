@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.jfork.JvmSpec;
+import dev.jfork.internal.os.JavaRuntime;
 import dev.jfork.internal.template.ArchiveCachePruner;
 import dev.jfork.internal.wire.ArchiveOptions;
 import dev.jfork.internal.wire.LaunchLine;
@@ -60,8 +61,6 @@ import dev.jfork.internal.wire.LaunchLine;
  * {@code /proc/<pid>/maps}, and an archive it did not map is deleted, to be recorded again.
  */
 final class FirstProcessArchive {
-    /** How much nicer than this program the dump and check JVMs run. */
-    static final int BACKGROUND_NICE = 10;
     /** Keys whose archive this JVM records now: one recording per configuration. */
     private static final Set<String> RECORDING = ConcurrentHashMap.newKeySet();
     /** In the class list of a process that booted: the class that serves the parent's commands. */
@@ -87,7 +86,7 @@ final class FirstProcessArchive {
     private static final String SCRIPT = "f=$1; r=$2; o=$3; shift 3\n"
             + "p=\"$f.$$.tmp\"; l=\"$p.classlist\"\n"
             + "mv -f \"$r\" \"$l\" || exit 0\n"
-            + "if command -v nice >/dev/null 2>&1; then set -- nice -n " + BACKGROUND_NICE + " \"$@\"; fi\n"
+            + "if command -v nice >/dev/null 2>&1; then set -- nice -n " + ArchiveOptions.BACKGROUND_NICE + " \"$@\"; fi\n"
             + "if \"$@\" -Xshare:dump -XX:SharedClassListFile=\"$l\" -XX:SharedArchiveFile=\"$p\" >/dev/null 2>&1 &&"
             + " \"$@\" -Xshare:on -XX:SharedArchiveFile=\"$p\" " + LaunchLine.MAIN_CLASS + " " + LaunchLine.CHECK
             + " >/dev/null 2>&1; then mv -f \"$p\" \"$f\" && for x in \"$o\"*.jsa \"$o\"*.jsa.failed; do"
@@ -114,10 +113,11 @@ final class FirstProcessArchive {
     private static final FirstProcessArchive NONE = new FirstProcessArchive(null, null, false, null, null, List.of());
 
     /**
-     * What the first process started with {@code argv} ({@link JvmCommand#argv}) does: maps its
-     * archive, records one, or neither.
+     * What the first process started with {@code argv} ({@link JvmCommand#argv}) by the program
+     * {@code owner} (its pid names a recording's files) does: maps its archive, records one, or
+     * neither.
      */
-    static FirstProcessArchive of(JvmSpec spec, List<String> argv) {
+    static FirstProcessArchive of(JvmSpec spec, List<String> argv, long owner) {
         try {
             int main = argv.indexOf(LaunchLine.MAIN_CLASS);
             if (!spec.classDataSharing() || main < 0 || !ownHotSpot(spec) || optionsFromEnvironment(spec.environment())) {
@@ -145,7 +145,7 @@ final class FirstProcessArchive {
                 return NONE; // failed before; or being recorded or built by another program, or an earlier first process of this one
             }
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path recorded = dir.resolve(ArchiveCachePruner.partialName(archive.getFileName().toString()) + ".recorded");
+            Path recorded = dir.resolve(ArchiveCachePruner.partialName(archive.getFileName().toString(), owner) + ".recorded");
             return new FirstProcessArchive(spec, archive, false, recorded, key, base);
         } catch (IOException | RuntimeException e) {
             return NONE;
@@ -153,10 +153,11 @@ final class FirstProcessArchive {
     }
 
     private static boolean ineligible(String option) {
-        if (ArchiveOptions.isArchiveOption(option)) {
-            return true;
-        }
-        for (String p : INELIGIBLE) {
+        return ArchiveOptions.isArchiveOption(option) || startsWithAny(option, INELIGIBLE);
+    }
+
+    private static boolean startsWithAny(String option, String[] prefixes) {
+        for (String p : prefixes) {
             if (option.startsWith(p)) {
                 return true;
             }
@@ -262,7 +263,7 @@ final class FirstProcessArchive {
             List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", SCRIPT, "jfork-first-process-archive", archive.toString(),
                     list.toString(), configuration));
             for (String a : base) {
-                if (!notForHelpers(a)) {
+                if (!startsWithAny(a, NOT_FOR_HELPERS)) {
                     command.add(a);
                 }
             }
@@ -286,15 +287,6 @@ final class FirstProcessArchive {
         } finally {
             RECORDING.remove(key);
         }
-    }
-
-    private static boolean notForHelpers(String option) {
-        for (String p : NOT_FOR_HELPERS) {
-            if (option.startsWith(p)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Whether a live process has partial files of {@code archive} in {@code dir} (see {@link ArchiveCachePruner#partialName}). */
@@ -321,7 +313,7 @@ final class FirstProcessArchive {
         if (vm.contains("OpenJ9") || !(vm.contains("HotSpot") || vm.contains("OpenJDK") || vm.contains("Server VM"))) {
             return false;
         }
-        return spec.java().toRealPath().equals(Paths.get(System.getProperty("java.home"), "bin", "java").toRealPath());
+        return JavaRuntime.isOwn(spec.java());
     }
 
     /** The class path's entries, or null if one is a directory with content (the JVM archives classes from jar files only). */

@@ -37,7 +37,12 @@ public final class ArchiveCachePruner {
 
     /** The partial file this process builds {@code archive} in ({@code <archive>.<pid>.tmp}, see {@link #isAbandoned}). */
     public static String partialName(String archive) {
-        return archive + "." + ProcessHandle.current().pid() + ".tmp";
+        return partialName(archive, ProcessHandle.current().pid());
+    }
+
+    /** {@link #partialName(String)} of a build by the process {@code pid}. */
+    public static String partialName(String archive, long pid) {
+        return archive + "." + pid + ".tmp";
     }
 
     /**

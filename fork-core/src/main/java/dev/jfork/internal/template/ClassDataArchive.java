@@ -43,7 +43,7 @@ import dev.jfork.internal.wire.WaitStatus;
  * anything unusable — stale, corrupt, or a class path with directories, which the JVM cannot
  * archive — is logged once as a warning and the forks start without an archive. Never a failure.
  *
- * <p>The helper JVMs run {@value #BACKGROUND_NICE} nice levels below the template (at most 19), as
+ * <p>The helper JVMs run {@value ArchiveOptions#BACKGROUND_NICE} nice levels below the template (at most 19), as
  * background work: building an AOT cache on JDK 25 takes seconds of CPU (a training run, then an
  * assembly JVM), and at the same priority it took the CPUs from the forks being handed over
  * meanwhile (measured on 2 CPUs: two forks of a burst took 1.5 s during a first run). On an idle
@@ -53,8 +53,6 @@ final class ClassDataArchive {
     private static final System.Logger LOG = System.getLogger("dev.jfork");
     /** A training or check JVM that takes longer than this is killed and the archive abandoned. */
     private static final long TRAINING_LIMIT_SECONDS = 120;
-    /** How much nicer than the template the helper JVMs run (see the class comment). */
-    private static final int BACKGROUND_NICE = 10;
 
     /** What the template learns when the archive is settled. */
     interface Listener {
@@ -312,7 +310,7 @@ final class ClassDataArchive {
         try {
             int[] map = {control, out[1], out[1], lifeline};
             int pid = Spawner.spawn(argv, environment, null, map);
-            Native.setNice(pid, Math.min(19, Native.niceOf(ProcessHandle.current().pid()) + BACKGROUND_NICE)); // best effort: it may be gone already
+            Native.setNice(pid, Math.min(19, Native.niceOf(ProcessHandle.current().pid()) + ArchiveOptions.BACKGROUND_NICE)); // best effort: it may be gone already
             Native.closeQuietly(out[1]);
             out[1] = -1;
             return new Run(pid, out[0]);

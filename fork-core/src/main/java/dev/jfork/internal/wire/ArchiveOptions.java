@@ -16,6 +16,13 @@ public final class ArchiveOptions {
         "-XX:SharedClassListFile=", "-Xshare:"};
 
     /**
+     * How many nice levels below the process that starts them the JVMs that build a class-data
+     * archive run (training, dump, check; at most 19): background work that leaves the CPUs to the
+     * processes being started meanwhile. A scheduling choice, not a limit.
+     */
+    public static final int BACKGROUND_NICE = 10;
+
+    /**
      * What a program's first process gets beside its class-data archive: the JVM's notes about an
      * archive that does not fit go to standard output, which is the program's. Stripped as archive
      * options are: they belong to that archive, not to what the process is forked into.

@@ -95,6 +95,25 @@ class FirstProcessArchiveTest {
         ch.close();
     }
 
+    /** Waits until {@code cache} holds exactly one first-process archive. */
+    private static void awaitOneArchive(Path cache, String what) {
+        TestSupport.waitUntil(() -> {
+            try {
+                return archives(cache).size() == 1;
+            } catch (IOException e) {
+                return false;
+            }
+        }, what);
+    }
+
+    /** A first process of {@code s} that runs once (it records), then its archive, built. */
+    private static void recordOnce(JvmSpec s, Path cache) throws IOException {
+        try (Fork first = start(s)) {
+            echoes(first);
+        }
+        awaitOneArchive(cache, "the archive is dumped, checked and moved into place");
+    }
+
     private static List<Path> archives(Path cache) throws IOException {
         try (Stream<Path> s = Files.list(cache)) {
             return s.filter(p -> p.getFileName().toString().startsWith("first-") && p.getFileName().toString().endsWith(".jsa"))
@@ -111,13 +130,7 @@ class FirstProcessArchiveTest {
             assertTrue(commandLine(first).contains("-XX:DumpLoadedClassList=" + cache), commandLine(first));
             echoes(first);
         }
-        TestSupport.waitUntil(() -> {
-            try {
-                return archives(cache).size() == 1;
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the archive is dumped, checked and moved into place");
+        awaitOneArchive(cache, "the archive is dumped, checked and moved into place");
         Path archive = archives(cache).get(0);
         try (Fork next = start(s)) {
             assertTrue(commandLine(next).contains("-XX:SharedArchiveFile=" + archive), commandLine(next));
@@ -144,16 +157,7 @@ class FirstProcessArchiveTest {
     void aFirstProcessThatIsForkedFromPassesNoneOfItsArchiveOptionsOn() throws Exception {
         Path cache = tmp.resolve("cache6");
         JvmSpec s = spec(cache).build();
-        try (Fork first = start(s)) {
-            echoes(first);
-        }
-        TestSupport.waitUntil(() -> {
-            try {
-                return archives(cache).size() == 1;
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the archive is made");
+        recordOnce(s, cache);
         try (Fork template = start(s)) {
             assertTrue(commandLine(template).contains("-XX:SharedArchiveFile=" + archives(cache).get(0)), commandLine(template));
             Fork fork = template.fork();
@@ -170,16 +174,7 @@ class FirstProcessArchiveTest {
     void anArchiveTheProcessDidNotMapIsDeletedAndRecordedAgain() throws Exception {
         Path cache = tmp.resolve("cache2");
         JvmSpec s = spec(cache).build();
-        try (Fork first = start(s)) {
-            echoes(first);
-        }
-        TestSupport.waitUntil(() -> {
-            try {
-                return archives(cache).size() == 1;
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the archive is made");
+        recordOnce(s, cache);
         Path archive = archives(cache).get(0);
         archive.toFile().setWritable(true);
         try (OutputStream out = Files.newOutputStream(archive)) {
@@ -203,13 +198,7 @@ class FirstProcessArchiveTest {
             assertTrue(commandLine(again).contains("-XX:DumpLoadedClassList="), "recorded again: " + commandLine(again));
             echoes(again);
         }
-        TestSupport.waitUntil(() -> {
-            try {
-                return archives(cache).size() == 1;
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the archive is made again");
+        awaitOneArchive(cache, "the archive is made again");
     }
 
     @Test
@@ -224,16 +213,7 @@ class FirstProcessArchiveTest {
         List<String> cp = new ArrayList<>(jarsOnly);
         cp.add(extra.toString());
         JvmSpec s = spec(cache).classPath(cp).build();
-        try (Fork first = start(s)) {
-            echoes(first);
-        }
-        TestSupport.waitUntil(() -> {
-            try {
-                return archives(cache).size() == 1;
-            } catch (IOException e) {
-                return false;
-            }
-        }, "the archive is made");
+        recordOnce(s, cache);
         Path old = archives(cache).get(0);
         Files.setLastModifiedTime(extra, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000)); // a new build of the jar
         try (Fork next = start(s)) {
@@ -258,16 +238,16 @@ class FirstProcessArchiveTest {
         Path cache = tmp.resolve("cache4");
         JvmSpec s = spec(cache).build();
         List<String> argv = commandOf(s);
-        FirstProcessArchive recording = FirstProcessArchive.of(s, argv);
+        FirstProcessArchive recording = FirstProcessArchive.of(s, argv, ProcessHandle.current().pid());
         String option = recording.options().get(0);
         assertTrue(option.startsWith("-XX:DumpLoadedClassList="), option);
         recording.abandon();
         String partial = option.substring(option.lastIndexOf('/') + 1);
         Path failed = cache.resolve(partial.substring(0, partial.indexOf(".jsa.") + 4) + ".failed");
         Files.write(failed, new byte[0]);
-        assertEquals(List.of(), FirstProcessArchive.of(s, argv).options(), "a failed build is not tried again");
+        assertEquals(List.of(), FirstProcessArchive.of(s, argv, ProcessHandle.current().pid()).options(), "a failed build is not tried again");
         Files.delete(failed);
-        FirstProcessArchive again = FirstProcessArchive.of(s, argv);
+        FirstProcessArchive again = FirstProcessArchive.of(s, argv, ProcessHandle.current().pid());
         assertEquals(option.substring(0, option.indexOf(".jsa.")), again.options().get(0).substring(0, option.indexOf(".jsa.")),
                 "recorded once the marker is gone");
         again.abandon();
@@ -285,16 +265,15 @@ class FirstProcessArchiveTest {
                 spec(cache).java(tmp.resolve("java")).build(), spec(cache).jvmOptions("-javaagent:/nowhere/agent.jar").build(),
                 spec(cache).env("JAVA_TOOL_OPTIONS", "-Xss2m").build(), spec(tmp.resolve("cache%p")).build(),
                 spec(sharedWritable()).build(), JvmSpec.builder().classPath(List.of(manifestOnlyJar(dir).toString())).cacheDirectory(cache).build());
-        FirstProcessArchive fits = FirstProcessArchive.of(spec(cache).jvmOptions("-Dshare.archive.aot=1").build(),
-                commandOf(spec(cache).jvmOptions("-Dshare.archive.aot=1").build()));
+        JvmSpec property = spec(cache).jvmOptions("-Dshare.archive.aot=1").build();
+        FirstProcessArchive fits = FirstProcessArchive.of(property, commandOf(property), ProcessHandle.current().pid());
         assertEquals(1, fits.options().size(), "a property is not a class-data option");
         fits.abandon();
         for (JvmSpec s : none) {
             List<String> argv = commandOf(s);
-            FirstProcessArchive a = FirstProcessArchive.of(s, argv);
+            FirstProcessArchive a = FirstProcessArchive.of(s, argv, ProcessHandle.current().pid());
             assertEquals(List.of(), a.options(), "no archive options for " + argv);
         }
-        assertTrue(!Files.exists(cache) || archives(cache).isEmpty(), "nothing recorded");
     }
 
     /** A jar whose only content is a manifest naming {@code dir} (as surefire's test JVMs have). */
